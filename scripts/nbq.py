@@ -1,0 +1,158 @@
+"""Run nbdev 2 on the project's `.qmd` notebooks.
+
+nbdev 2 reads notebooks with `execnb.nbio.read_nb`, which only understands
+`.ipynb` JSON. `use_qmd()` points every place nbdev reads a notebook at a reader
+that parses `.qmd` files with `qmd.read_qmd` and leaves `.ipynb` files to the
+original. It also makes exported cells point at the `.qmd` line they start on.
+This is the only place the project touches nbdev's internals.
+
+Usage (from the repository root, inside the project's environment):
+
+    python scripts/nbq.py export [FILES...] # nbs/*.qmd (or just FILES) -> hamux/*.py
+    python scripts/nbq.py check-export      # fail if re-exporting would change hamux/
+    python scripts/nbq.py test [FILES...]   # run the notebooks' tests, like nbdev_test
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from qmd import read_qmd  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+NBDEV_VERSION = "2.3.34"  # the reader relies on this release's internals; see use_qmd
+
+
+def _check_versions():
+    import nbdev
+
+    if nbdev.__version__ != NBDEV_VERSION:
+        raise RuntimeError(f"scripts/nbq.py is written for nbdev=={NBDEV_VERSION}, found {nbdev.__version__}; "
+                           "run `bash scripts/setup.sh` to install the pinned tool chain.")
+
+
+def use_qmd():
+    "Make nbdev read `.qmd` notebooks and write `.qmd` line numbers in exported cell headers."
+    _check_versions()
+    import execnb.nbio
+    import nbdev.config
+    import nbdev.maker
+    import nbdev.process
+    import nbdev.test
+
+    if getattr(execnb.nbio.read_nb, "_reads_qmd", False):
+        return
+    original = execnb.nbio.read_nb
+
+    def read_nb(path):
+        "Return the notebook at `path`, reading `.qmd` files with `qmd.read_qmd`."
+        if str(path).endswith(".qmd"):
+            nb = execnb.nbio.dict2nb(read_qmd(path))
+            nb["path_"] = str(path)
+            return nb
+        return original(path)
+
+    read_nb._reads_qmd = True
+    # every module that bound `read_nb` by name at import time
+    for mod in (execnb.nbio, nbdev.config, nbdev.maker, nbdev.process, nbdev.test):
+        if hasattr(mod, "read_nb"):
+            mod.read_nb = read_nb
+
+    def write_cells(cells, hdr, file, offset=0, cell_number=True):
+        "nbdev's `write_cells`, numbering a `.qmd` cell by the source line it starts on."
+        for cell in cells:
+            if cell.cell_type == "code" and cell.source.strip():
+                n = cell.get("metadata", {}).get("qmd_line", cell.idx_ + offset)
+                file.write(f"\n\n{hdr}{' ' + str(n) if cell_number else ''}\n{cell.source}")
+
+    nbdev.maker.write_cells = write_cells
+
+
+def qmd_files(cfg=None) -> list[Path]:
+    "The `.qmd` notebooks under `nbs_path`, sorted, skipping `_`- and `.`-prefixed names like nbdev does."
+    from nbdev.doclinks import nbglob
+
+    return sorted(nbglob(file_glob="*.qmd", as_path=True))
+
+
+def export(files: list[str] | None = None):
+    "Export the given `.qmd` notebooks (all of them by default) to the `hamux/` package."
+    use_qmd()
+    from nbdev.config import add_init, get_config
+    from nbdev.doclinks import _build_modidx, nbdev_export
+    from nbdev.export import nb_export
+
+    os.environ.pop("IN_TEST", None)
+    if not files:
+        nbdev_export.__wrapped__(file_glob="*.qmd", procs=None)  # the undecorated function: no argv parsing
+        return
+    for f in files:
+        nb_export(Path(f).resolve())
+    add_init(get_config().lib_path)
+    _build_modidx()
+
+
+def _lib_snapshot() -> dict[str, bytes]:
+    lib = ROOT / "hamux"
+    return {str(p.relative_to(ROOT)): p.read_bytes() for p in sorted(lib.rglob("*.py"))}
+
+
+def check_export() -> int:
+    "Re-export and report any file of `hamux/` that changed; 0 when nothing did."
+    before = _lib_snapshot()
+    export()
+    after = _lib_snapshot()
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if changed:
+        print("Re-exporting nbs/*.qmd changed these files (edit the .qmd, export, and commit both):")
+        for k in changed:
+            print(f"  {k}")
+        subprocess.run(["git", "--no-pager", "diff", "--stat", "--", "hamux"], cwd=ROOT)
+        return 1
+    print(f"hamux/ matches nbs/: {len(after)} modules unchanged by re-export.")
+    return 0
+
+
+def test(files: list[str], flags: str = "") -> int:
+    "Run the tests in each notebook, like `nbdev_test`; prints one line per notebook and a count."
+    use_qmd()
+    from nbdev.config import get_config
+    from nbdev.test import test_nb
+
+    cfg = get_config()
+    paths = [Path(f).resolve() for f in files] or [p.resolve() for p in qmd_files()]
+    skip = cfg.tst_flags.split()
+    passed = failed = 0
+    for p in paths:
+        ok, secs = test_nb(p, skip_flags=skip, force_flags=flags.split(), basepath=cfg.config_path)
+        print(f"{'PASSED' if ok else 'FAILED'} {p.relative_to(ROOT)} ({secs:.1f}s)", flush=True)
+        passed, failed = passed + ok, failed + (not ok)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not paths else 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("export", help="export nbs/*.qmd (or the given files) to hamux/")
+    e.add_argument("files", nargs="*")
+    sub.add_parser("check-export", help="fail if re-exporting changes hamux/")
+    t = sub.add_parser("test", help="run notebook tests")
+    t.add_argument("files", nargs="*")
+    t.add_argument("--flags", default="", help="space-separated test flags to run that are skipped by default")
+    a = ap.parse_args(argv)
+    os.chdir(ROOT)
+    if a.cmd == "export":
+        export(a.files)
+        return 0
+    if a.cmd == "check-export":
+        return check_export()
+    return test(a.files, a.flags)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
