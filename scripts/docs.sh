@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up .venv (scripts/setup.sh), execute every notebook and build the docs
+# site into _docs/ (offline: MathJax is served from _docs/mathjax/). Also
+# regenerates README.md from nbs/index.qmd. Extra arguments go to build_docs.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PYTHONHASHSEED=0 JAX_PLATFORMS=${JAX_PLATFORMS:-cpu}
+exec .venv/bin/python scripts/build_docs.py "$@"
