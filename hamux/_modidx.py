@@ -5,4 +5,5 @@ d = { 'settings': { 'branch': 'main',
                 'doc_host': 'https://hamux.dev',
                 'git_url': 'https://github.com/hamux-dev/hamux',
                 'lib_path': 'hamux'},
-  'syms': {'hamux.scratch': {'hamux.scratch.double': ('scratch.html#double', 'hamux/scratch.py')}}}
+  'syms': { 'hamux.scratch': { 'hamux.scratch.double': ('scratch.html#double', 'hamux/scratch.py'),
+                               'hamux.scratch.triple': ('scratch.html#triple', 'hamux/scratch.py')}}}

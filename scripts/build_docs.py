@@ -291,9 +291,11 @@ def page_html(body: str, title: str, desc: str, sidebar: str, prev, nxt, css: st
 <style>{css}</style>
 <script type="text/x-mathjax-config">
 MathJax.Hub.Config({{tex2jax: {{inlineMath: [['$','$'], ['\\\\(','\\\\)']], processEscapes: true}},
-  TeX: {{equationNumbers: {{autoNumber: "none"}}}}, CommonHTML: {{linebreaks: {{automatic: true}}}}}});
+  TeX: {{equationNumbers: {{autoNumber: "none"}}}},
+  "HTML-CSS": {{availableFonts: ["STIX-Web"], preferredFont: "STIX-Web", webFont: "STIX-Web", imageFont: null}},
+  MathMenu: {{showRenderer: false}}, messageStyle: "none"}});
 </script>
-<script src="mathjax/MathJax.js?config=TeX-AMS_CHTML"></script>
+<script src="mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"></script>
 </head><body>
 <nav class="sidebar"><a class="brand" href="index.html">hamux</a>{sidebar}</nav>
 <main><header><h1>{html.escape(title)}</h1>{f'<p class="description">{html.escape(desc)}</p>' if desc else ''}</header>

@@ -15,8 +15,8 @@ Usage (from the repository root, inside the project's environment):
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -111,7 +111,8 @@ def check_export() -> int:
         print("Re-exporting nbs/*.qmd changed these files (edit the .qmd, export, and commit both):")
         for k in changed:
             print(f"  {k}")
-        subprocess.run(["git", "--no-pager", "diff", "--stat", "--", "hamux"], cwd=ROOT)
+            old, new = (d.get(k, b"").decode().splitlines(True) for d in (before, after))
+            sys.stdout.writelines(list(difflib.unified_diff(old, new, f"{k} (committed)", f"{k} (re-exported)"))[:40])
         return 1
     print(f"hamux/ matches nbs/: {len(after)} modules unchanged by re-export.")
     return 0
