@@ -16,7 +16,7 @@ from jaxtyping import Array, Bool, Float, PRNGKeyArray
 from .neurons import NeuronLayer
 from .synapses import LazySynapse
 
-# %% ../nbs/03_ham.qmd 103
+# %% ../nbs/03_ham.qmd 108
 Name = Hashable  # a layer's or a synapse's key: its name in a dict, its position in a list
 States = dict[Name, Float[Array, "..."]] | list[Float[Array, "..."]]  # one array per layer
 
@@ -48,7 +48,7 @@ def _as_connection(conn, layers: list, synapses: list) -> tuple[tuple[Name, ...]
                          f"known synapses: {synapses}.")
     return names, syn
 
-# %% ../nbs/03_ham.qmd 151
+# %% ../nbs/03_ham.qmd 156
 def _kind(synapse) -> str:
     "The synapse's class name, `lazy <Class>` for a lazy one."
     cls = getattr(synapse, "cls", None) if isinstance(synapse, LazySynapse) else None
@@ -84,7 +84,7 @@ def _build_lazy(synapses: Mapping | Sequence, connections: tuple, shapes: Mappin
                              f"of shapes {conn_shapes}: {e}") from e
     return built
 
-# %% ../nbs/03_ham.qmd 193
+# %% ../nbs/03_ham.qmd 198
 def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
     "Raise a `ValueError` naming `conn` unless `synapse` takes activations of `shapes` and returns a scalar."
     _check_arity(conn, synapse, shapes)
@@ -97,7 +97,7 @@ def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
         got = f"shape {out.shape}" if hasattr(out, "shape") else repr(out)
         raise ValueError(f"{what} must return a scalar energy for activations of shapes {shapes}, got {got}.")
 
-# %% ../nbs/03_ham.qmd 215
+# %% ../nbs/03_ham.qmd 220
 def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | None:
     "None for single states, the batch size for states with one leading batch axis; a `ValueError` otherwise."
     names = _names(neurons)
@@ -119,7 +119,7 @@ def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | N
                          f"(None: single): {sizes}.")
     return next(iter(sizes.values()), None)
 
-# %% ../nbs/03_ham.qmd 247
+# %% ../nbs/03_ham.qmd 252
 def _clamp_masks(neurons: Mapping | Sequence, clamp, bs: int | None) -> dict:
     "`clamp` as a dict over all layers: None (free), True (held) or a boolean mask of the held units."
     names = _names(neurons)
@@ -158,7 +158,7 @@ def _advance(x, u, alpha, mask):
     new = x + (alpha * u).astype(x.dtype)
     return new if mask is None else jnp.where(mask, x, new)
 
-# %% ../nbs/03_ham.qmd 315
+# %% ../nbs/03_ham.qmd 320
 class HAM(eqx.Module):
     "A hypergraph of neuron layers joined by hypersynapses, with one energy that its dynamics descend."
     neurons: dict[Name, NeuronLayer] | list[NeuronLayer]  # the layers, by name (a dict) or by position (a list)
@@ -289,7 +289,7 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 459
+# %% ../nbs/03_ham.qmd 464
 class VectorizedHAM(eqx.Module):
     "A `HAM` whose methods take states with a leading batch axis, mapped with `jax.vmap` (the hamux 0.2 API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
@@ -354,7 +354,7 @@ class VectorizedHAM(eqx.Module):
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 752
+# %% ../nbs/03_ham.qmd 757
 def _masked(u, mask):
     "The update `u` with the held units (all of them for True) set to zero."
     if mask is None:
@@ -371,7 +371,7 @@ def _euler(ham: HAM, masks: dict, dt, return_energy: bool):
         return E, u, _like(ham.neurons, new)
     return move
 
-# %% ../nbs/03_ham.qmd 774
+# %% ../nbs/03_ham.qmd 779
 def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool):
     "`descend` for one sample: `steps` Euler steps in a `lax.scan`, or a while loop that stops at `tol`."
     move = _euler(ham, masks, dt, return_trace)
@@ -395,7 +395,7 @@ def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: b
         trace = jnp.where(jnp.arange(steps) < n, trace, trace[jnp.maximum(n - 1, 0)])
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 800
+# %% ../nbs/03_ham.qmd 805
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool, batched: bool):
     "`_descend_one`, mapped over the batch (and over clamp masks that have a batch axis), checked for overflow."
@@ -412,7 +412,7 @@ def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool,
                                    "try a smaller `dt` (or larger time constants `tau`).")
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 822
+# %% ../nbs/03_ham.qmd 827
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis

@@ -4,7 +4,7 @@
 __all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'CheckpointError', 'checkpoint_info', 'save', 'load', 'save_states',
            'load_states']
 
-# %% ../nbs/05_io.qmd 41
+# %% ../nbs/05_io.qmd 42
 import glob
 import hashlib
 import io
@@ -153,7 +153,7 @@ def _write_array(f: BinaryIO, a: np.ndarray):
 def _write_checkpoint(f: BinaryIO, header: dict, arrays: list[np.ndarray]):
     "Write the zip of `header.json` and the arrays to the open file `f`."
     with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-        zf.writestr("header.json", json.dumps(header, indent=1))
+        zf.writestr(zipfile.ZipInfo("header.json"), json.dumps(header, indent=1))   # dated 1980, like the arrays
         for record, a in zip(header["arrays"], arrays):
             with zf.open(record["file"], "w", force_zip64=a.nbytes > 2**30) as out:
                 _write_array(out, a)
@@ -293,7 +293,7 @@ def load(
     arrays = _read_arrays(path, header)
     return _fill(path, target, header["arrays"], arrays, check_dtypes=template is not None)
 
-# %% ../nbs/05_io.qmd 650
+# %% ../nbs/05_io.qmd 652
 def save_states(
     path: str | os.PathLike,   # the file to write, e.g. "states.ham"
     xs: Mapping | list,        # one array per layer, as `init_states` and `descend` give them
@@ -317,7 +317,7 @@ def save_states(
     header = {**_header("states", records, meta=meta), "container": container}
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 676
+# %% ../nbs/05_io.qmd 678
 def load_states(
     path: str | os.PathLike,   # a file written by `save_states`
 ) -> dict | list:

@@ -7,21 +7,20 @@ __all__ = ['NeuronLayer', 'IdentityLayer', 'ReluLayer', 'RepuLayer', 'TanhLayer'
 # %% ../nbs/01_neurons.qmd 45
 import operator
 from collections.abc import Callable, Hashable
-from typing import Any
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
 import numpy as np
-from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
+from jaxtyping import Array, Float, PRNGKeyArray
 
 from hamux.lagrangians import (
     lagr_exp, lagr_identity, lagr_layernorm, lagr_relu, lagr_repu, lagr_sigmoid, lagr_softmax,
     lagr_spherical_norm, lagr_tanh,
 )
 
-# %% ../nbs/01_neurons.qmd 86
+# %% ../nbs/01_neurons.qmd 85
 def _as_shape(shape) -> tuple[int, ...]:
     "An int or a sequence of ints as a tuple of ints."
     if isinstance(shape, (int, np.integer)):
@@ -49,7 +48,7 @@ def _as_options(options) -> tuple[tuple[str, Hashable], ...]:
                              f"{v!r}; put arrays in `params` instead.") from None
     return tuple(sorted(options.items()))
 
-# %% ../nbs/01_neurons.qmd 142
+# %% ../nbs/01_neurons.qmd 141
 class NeuronLayer(eqx.Module):
     "A layer of neurons: state `x`, activations `xhat = ∇L(x)` and energy `⟨x, xhat⟩ - L(x)`."
     lagrangian: Callable[..., Float[Array, ""]] = eqx.field(static=True)  # convex L(x, **params, **options) -> scalar
@@ -62,12 +61,10 @@ class NeuronLayer(eqx.Module):
     def __check_init__(self):
         if not self.shape or any(d <= 0 for d in self.shape):
             raise ValueError(f"`shape` must be a non-empty tuple of positive sizes, got {self.shape}.")
-        if not callable(self.lagrangian):
-            raise ValueError(f"`lagrangian` must be a function L(x, **params, **options), got {self.lagrangian!r}.")
         if isinstance(self.tau, (int, float)) and not self.tau > 0:
             raise ValueError(f"`tau` must be positive, got {self.tau}.")
         _check_options(self.options, self.params)
-        _check_scalar(self)
+        _check_lagrangian(self)
 
     def lagrangian_value(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         "L(x): the layer's Lagrangian at the state `x`."
@@ -96,7 +93,7 @@ class NeuronLayer(eqx.Module):
         shape = self.shape if bs is None else (int(bs), *self.shape)
         return jnp.zeros(shape) if key is None else 0.1 * jr.normal(key, shape)
 
-# %% ../nbs/01_neurons.qmd 193
+# %% ../nbs/01_neurons.qmd 190
 def _check_options(options, params):
     "Raise if a name is both a parameter and an option."
     both = sorted(set(params) & {k for k, _ in options})
@@ -106,8 +103,10 @@ def _check_options(options, params):
 def _lagrangian_name(layer):
     return getattr(layer.lagrangian, "__name__", repr(layer.lagrangian))
 
-def _check_scalar(layer):
-    "Trace the Lagrangian once on zeros of the layer's shape; raise unless it is callable as such and returns a scalar."
+def _check_lagrangian(layer):
+    "Trace the Lagrangian once on zeros of the layer's shape; raise unless it takes these arguments and returns a scalar."
+    if not callable(layer.lagrangian):
+        raise ValueError(f"`lagrangian` must be a function L(x, **params, **options), got {layer.lagrangian!r}.")
     opts = dict(layer.options)
     try:
         x = jax.ShapeDtypeStruct(layer.shape, jnp.result_type(float))
@@ -129,12 +128,13 @@ def _check_state(layer, x, name):
     return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(float)
 
 # %% ../nbs/01_neurons.qmd 329
-def _check_positive(name, value):
-    if isinstance(value, (int, float)) and not value > 0:
-        raise ValueError(f"`{name}` must be positive, got {value}.")
+def _check_positive(name, value, *, allow_zero=False):
+    "Raise unless a concrete number `value` is positive (or zero, with `allow_zero`); arrays pass unchecked."
+    if isinstance(value, (int, float)) and not (value >= 0 if allow_zero else value > 0):
+        raise ValueError(f"`{name}` must be {'non-negative' if allow_zero else 'positive'}, got {value}.")
 
 def _check_axis(axis, shape):
-    "Raise unless every axis in `axis` (an int or tuple of ints) indexes into `shape`."
+    "`axis` unchanged, or a ValueError unless every axis in it (an int or tuple of ints) indexes into `shape`."
     nd = len(_as_shape(shape))
     for a in axis if isinstance(axis, tuple) else (axis,):
         if not isinstance(a, (int, np.integer)) or not -nd <= a < nd:
@@ -142,52 +142,104 @@ def _check_axis(axis, shape):
                              f"dimension(s), shape {_as_shape(shape)}.")
     return axis
 
-# %% ../nbs/01_neurons.qmd 345
-def IdentityLayer(shape, *, tau: float = 1.0) -> NeuronLayer:
-    "Linear neurons: xhat = x."
+# %% ../nbs/01_neurons.qmd 348
+def IdentityLayer(
+    shape: int | tuple[int, ...],  # shape of one state
+    *,
+    tau: float = 1.0,              # time constant
+) -> NeuronLayer:
+    "Linear neurons, xhat = x: the Lagrangian ½‖x‖²."
     return NeuronLayer(lagr_identity, shape, tau)
 
-def ReluLayer(shape, *, tau: float = 1.0) -> NeuronLayer:
-    "Rectified linear neurons: xhat = max(x, 0)."
+def ReluLayer(
+    shape: int | tuple[int, ...],  # shape of one state
+    *,
+    tau: float = 1.0,              # time constant
+) -> NeuronLayer:
+    "Rectified linear neurons, xhat = max(x, 0)."
     return NeuronLayer(lagr_relu, shape, tau)
 
-def RepuLayer(shape, n: float = 2, *, tau: float = 1.0) -> NeuronLayer:
-    "Rectified power neurons: xhat = max(x, 0)ⁿ⁻¹, n ≥ 1 (static)."
+def RepuLayer(
+    shape: int | tuple[int, ...],  # shape of one state
+    n: float = 2,                  # degree of the rectified polynomial, at least 1 (static)
+    *,
+    tau: float = 1.0,              # time constant
+) -> NeuronLayer:
+    "Rectified power neurons, xhat = max(x, 0)ⁿ⁻¹: the dense associative memory's neurons."
     if not n >= 1:
         raise ValueError(f"`n` must be at least 1, got {n}.")
     return NeuronLayer(lagr_repu, shape, tau, options={"n": n})
 
-def TanhLayer(shape, beta: ArrayLike = 1.0, *, tau: float = 1.0) -> NeuronLayer:
-    "Tanh neurons: xhat = tanh(βx), β trainable."
+# %% ../nbs/01_neurons.qmd 380
+def TanhLayer(
+    shape: int | tuple[int, ...],  # shape of one state
+    beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
+    *,
+    tau: float = 1.0,              # time constant
+) -> NeuronLayer:
+    "Tanh neurons, xhat = tanh(βx)."
     _check_positive("beta", beta)
     return NeuronLayer(lagr_tanh, shape, tau, params={"beta": beta})
 
-def SigmoidLayer(shape, beta: ArrayLike = 1.0, *, tau: float = 1.0) -> NeuronLayer:
-    "Sigmoid neurons: xhat = σ(βx), β trainable."
+def SigmoidLayer(
+    shape: int | tuple[int, ...],  # shape of one state
+    beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
+    *,
+    tau: float = 1.0,              # time constant
+) -> NeuronLayer:
+    "Sigmoid neurons, xhat = σ(βx)."
     _check_positive("beta", beta)
     return NeuronLayer(lagr_sigmoid, shape, tau, params={"beta": beta})
 
-def ExpLayer(shape, beta: ArrayLike = 1.0, *, tau: float = 1.0) -> NeuronLayer:
-    "Exponential neurons: xhat = exp(βx), β trainable; finite for βx ≤ 70."
+def ExpLayer(
+    shape: int | tuple[int, ...],  # shape of one state
+    beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
+    *,
+    tau: float = 1.0,              # time constant
+) -> NeuronLayer:
+    "Exponential neurons, xhat = exp(βx); finite while βx ≤ 70."
     _check_positive("beta", beta)
     return NeuronLayer(lagr_exp, shape, tau, params={"beta": beta})
 
-# %% ../nbs/01_neurons.qmd 377
-def SoftmaxLayer(shape, beta: ArrayLike = 1.0, axis: int | tuple[int, ...] = -1, *, tau: float = 1.0) -> NeuronLayer:
-    "Softmax neurons: xhat = softmax(βx) along `axis`, β trainable."
+# %% ../nbs/01_neurons.qmd 415
+def SoftmaxLayer(
+    shape: int | tuple[int, ...],      # shape of one state
+    beta: float | Array = 1.0,             # inverse temperature, positive (trainable)
+    axis: int | tuple[int, ...] = -1,  # the axis (or axes) the softmax normalises over (static)
+    *,
+    tau: float = 1.0,                  # time constant
+) -> NeuronLayer:
+    "Softmax neurons, xhat = softmax(βx) along `axis`."
     _check_positive("beta", beta)
     return NeuronLayer(lagr_softmax, shape, tau, params={"beta": beta}, options={"axis": _check_axis(axis, shape)})
 
-def LayerNormLayer(shape, gamma: ArrayLike = 1.0, delta: ArrayLike = 0.0, axis: int | tuple[int, ...] = -1,
-                   eps: float = 1e-5, *, tau: float = 1.0) -> NeuronLayer:
-    "Layer-norm neurons: xhat = γ(x - mean)/sqrt(var + ε) + δ along `axis`; γ (a scalar) and δ trainable."
+# %% ../nbs/01_neurons.qmd 429
+def LayerNormLayer(
+    shape: int | tuple[int, ...],      # shape of one state
+    gamma: float | Array = 1.0,            # scale, a non-negative scalar (trainable)
+    delta: float | Array = 0.0,            # bias, a scalar or one per unit (trainable)
+    axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over (static)
+    eps: float = 1e-5,                 # added to the variance (static)
+    *,
+    tau: float = 1.0,                  # time constant
+) -> NeuronLayer:
+    "Layer-norm neurons, xhat = γ(x - mean)/sqrt(var + ε) + δ along `axis`."
+    _check_positive("gamma", gamma, allow_zero=True)
     _check_positive("eps", eps)
     return NeuronLayer(lagr_layernorm, shape, tau, params={"gamma": gamma, "delta": delta},
                        options={"axis": _check_axis(axis, shape), "eps": eps})
 
-def SphericalNormLayer(shape, gamma: ArrayLike = 1.0, delta: ArrayLike = 0.0, axis: int | tuple[int, ...] = -1,
-                       eps: float = 1e-5, *, tau: float = 1.0) -> NeuronLayer:
-    "Spherical-norm neurons: xhat = γ x/sqrt(Σx² + ε) + δ along `axis`; γ (a scalar) and δ trainable."
+def SphericalNormLayer(
+    shape: int | tuple[int, ...],      # shape of one state
+    gamma: float | Array = 1.0,            # radius, a non-negative scalar (trainable)
+    delta: float | Array = 0.0,            # bias, a scalar or one per unit (trainable)
+    axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over (static)
+    eps: float = 1e-5,                 # added to the squared norm (static)
+    *,
+    tau: float = 1.0,                  # time constant
+) -> NeuronLayer:
+    "Spherical-norm neurons, xhat = γ x/sqrt(Σx² + ε) + δ along `axis`."
+    _check_positive("gamma", gamma, allow_zero=True)
     _check_positive("eps", eps)
     return NeuronLayer(lagr_spherical_norm, shape, tau, params={"gamma": gamma, "delta": delta},
                        options={"axis": _check_axis(axis, shape), "eps": eps})

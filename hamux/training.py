@@ -34,6 +34,7 @@ class AbstractAdjoint(eqx.Module):
             ham: HAM,            # the network, differentiated with respect to its arrays
             xs: Any,             # initial states of one sample
             *,
+            held: tuple[Hashable, ...],  # the layers held whole (clamped with `True`)
             dt: float | Float[Array, ""],  # the descent's step size
             return_trace: bool,  # whether `forward` also returns the energy at every step
             ) -> tuple[Any, Float[Array, " steps"] | None]:
@@ -43,11 +44,11 @@ class AbstractAdjoint(eqx.Module):
 class UnrolledAdjoint(AbstractAdjoint):
     "Backpropagate through every Euler step: exact for any number of steps, with memory linear in `steps`."
 
-    def run(self, forward, residual, ham, xs, *, dt, return_trace):
-        del residual, dt, return_trace
+    def run(self, forward, residual, ham, xs, *, held, dt, return_trace):
+        del residual, held, dt, return_trace
         return forward(ham, xs)
 
-# %% ../nbs/08_training.qmd 147
+# %% ../nbs/08_training.qmd 148
 def _vdot(a, b) -> Float[Array, ""]:
     "The inner product of two pytrees of arrays with the same structure."
     return sum((jnp.vdot(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b))), jnp.zeros(()))
@@ -74,7 +75,7 @@ def _fixed_point_solve(A: Callable, b, *, step: float | Float[Array, ""], tol: f
     w0 = jax.tree.map(jnp.zeros_like, b)
     return jax.lax.while_loop(cond, body, (0, w0, jax.tree.map(jnp.negative, b)))[1]
 
-# %% ../nbs/08_training.qmd 187
+# %% ../nbs/08_training.qmd 188
 _GMRES_RESTART = 20  # size of the Krylov space GMRES builds before restarting
 _SLACK = 10.0        # float32 round-off: the residual checked after the solve may exceed what the solver saw
 _NOT_CONVERGED = ("the adjoint system of `ImplicitAdjoint` missed `tol` after `max_iters` iterations. Either the "
@@ -82,7 +83,7 @@ _NOT_CONVERGED = ("the adjoint system of `ImplicitAdjoint` missed `tol` after `m
                   "needs more iterations (raise `max_iters`, loosen `tol`, or try `solver='bicgstab'`). "
                   "`throw=False` returns the unconverged gradient instead.")
 
-# %% ../nbs/08_training.qmd 197
+# %% ../nbs/08_training.qmd 198
 class ImplicitAdjoint(AbstractAdjoint):
     r"""Differentiate the equilibrium, not the steps: $\frac{d\ell}{d\theta} = w^\top \frac{\partial R}{\partial \theta}$ with $\left(\frac{\partial R}{\partial x}\right)^{\!\top} w = -\frac{\partial \ell}{\partial x^*}$."""
     solver: Literal["gmres", "bicgstab", "fixed_point"] = eqx.field(
@@ -99,12 +100,12 @@ class ImplicitAdjoint(AbstractAdjoint):
         if isinstance(self.max_iters, bool) or not isinstance(self.max_iters, int) or self.max_iters < 1:
             raise ValueError(f"`max_iters` must be a positive int, got {self.max_iters!r}.")
 
-    def run(self, forward, residual, ham, xs, *, dt, return_trace):
+    def run(self, forward, residual, ham, xs, *, held, dt, return_trace):
         if return_trace:
             raise ValueError("`adjoint=ImplicitAdjoint()` differentiates the final states only, so it needs "
                              "`return_trace=False`; to also differentiate the energies along the way, use "
                              "`adjoint=UnrolledAdjoint()`.")
-        return _implicit_descent((ham, xs), forward, residual, self, dt), None
+        return _implicit_descent((ham, xs), forward, residual, self, tuple(held), dt), None
 
     def solve(self,
               AT: Callable,  # w -> (∂R/∂x)ᵀ w, a linear map on pytrees of states
@@ -125,30 +126,39 @@ class ImplicitAdjoint(AbstractAdjoint):
         missed = _norm(_sub(AT(w), b)) > _SLACK * self.tol * _norm(b)
         return eqx.error_if(w, missed, _NOT_CONVERGED)
 
-# %% ../nbs/08_training.qmd 247
+# %% ../nbs/08_training.qmd 248
+def _with(like, part: dict, fill: Callable):
+    "A pytree shaped like `like` (a dict or list of states), with `part[k]` where given and `fill(like[k])` elsewhere."
+    out = {k: part[k] if k in part else fill(like[k]) for k in _names(like)}
+    return out if isinstance(like, Mapping) else [out[k] for k in _names(like)]
+
 @eqx.filter_custom_vjp
-def _implicit_descent(params, forward, residual, adjoint, dt):
+def _implicit_descent(params, forward, residual, adjoint, held, dt):
     "The final states of `forward(ham, xs)`, differentiated at the equilibrium by `adjoint`."
     return forward(*params)[0]
 
 @_implicit_descent.def_fwd
-def _implicit_descent_fwd(perturbed, params, forward, residual, adjoint, dt):
+def _implicit_descent_fwd(perturbed, params, forward, residual, adjoint, held, dt):
     del perturbed
     xstar = forward(*params)[0]
     return xstar, xstar                       # the equilibrium is all the backward pass keeps
 
+# %% ../nbs/08_training.qmd 272
 @_implicit_descent.def_bwd
-def _implicit_descent_bwd(xstar, grad, perturbed, params, forward, residual, adjoint, dt):
+def _implicit_descent_bwd(xstar, grad, perturbed, params, forward, residual, adjoint, held, dt):
     del perturbed, forward
     ham, xs0 = params
-    grad = jax.tree.map(lambda g, x: jnp.zeros_like(x) if g is None else g, grad, xstar,
-                        is_leaf=lambda g: g is None)
+    free = [k for k in _names(xstar) if k not in held]
+    g = {k: jnp.zeros_like(xstar[k]) if grad[k] is None else grad[k] for k in _names(xstar)}
     _, vjp_states = jax.vjp(lambda xs: residual(ham, xs0, xs), xstar)
-    w = adjoint.solve(lambda w: vjp_states(w)[0], jax.tree.map(jnp.negative, grad), dt=dt)
+    AT = lambda w: vjp_states(_with(xstar, w, jnp.zeros_like))[0]     # (∂R/∂x)ᵀ w, w zero on held layers
+    w = adjoint.solve(lambda w: {k: AT(w)[k] for k in free}, {k: -g[k] for k in free}, dt=dt) if free else {}
+    w_held = AT(w)                                                   # held rows: w_c = A_fcᵀ w_f + g_c
+    w = _with(xstar, {**{k: w_held[k] + g[k] for k in held}, **w}, jnp.zeros_like)
     _, vjp_params = eqx.filter_vjp(lambda p: residual(p[0], p[1], xstar), params)
     return vjp_params(w)[0]
 
-# %% ../nbs/08_training.qmd 279
+# %% ../nbs/08_training.qmd 296
 def _names(parts) -> list:
     return list(parts) if isinstance(parts, Mapping) else list(range(len(parts)))
 
@@ -177,7 +187,7 @@ def _batch_axes(ham, xs, clamp) -> tuple[int | None, dict, dict]:
     batched = {k: bs is not None and jnp.ndim(m) > len(ham.neurons[k].shape) for k, m in masks.items()}
     return bs, masks, batched
 
-# %% ../nbs/08_training.qmd 310
+# %% ../nbs/08_training.qmd 327
 def equilibrium(
     ham: HAM,                       # the network to descend
     xs: Any,                        # initial states, one per layer, single or with a leading batch axis
@@ -198,13 +208,14 @@ def equilibrium(
         m = {**masks, **batched_masks}
         forward = jtu.Partial(_final_states, steps=steps, dt=dt, clamp=m, tol=tol)
         residual = jtu.Partial(_equilibrium_residual, masks=m)
-        return adjoint.run(forward, residual, ham, xs, dt=dt, return_trace=False)[0]
+        held = tuple(k for k, mask in m.items() if mask is True)
+        return adjoint.run(forward, residual, ham, xs, held=held, dt=dt, return_trace=False)[0]
 
     if bs is None:
         return one(xs, {})
     return jax.vmap(one)(xs, {k: m for k, m in masks.items() if batched[k]})
 
-# %% ../nbs/08_training.qmd 419
+# %% ../nbs/08_training.qmd 486
 def readout(
     ham: HAM,                          # the network
     inputs: Mapping[Hashable, Array],  # the state of each clamped layer, by name; a leading batch axis for a batch
@@ -232,7 +243,7 @@ def readout(
     out = equilibrium(ham, xs, steps, dt, clamp={k: True for k in inputs}, tol=tol, adjoint=adjoint)
     return ham.activations(out)[layer] if activations else out[layer]
 
-# %% ../nbs/08_training.qmd 483
+# %% ../nbs/08_training.qmd 550
 @eqx.filter_jit
 def _train_step(params, static, opt_state, x, y, loss_fn, optimizer, has_aux):
     "One optax step on the loss of one batch; returns the new parameters and state, the loss and its metrics."
@@ -266,7 +277,7 @@ def _check_fit_args(model, batches, optimizer, epochs, checkpoint_dir):
             raise FileExistsError(f"`checkpoint_dir` ({checkpoint_dir}) already holds {taken[0].name}; "
                                   "choose an empty directory so no checkpoint is overwritten.")
 
-# %% ../nbs/08_training.qmd 519
+# %% ../nbs/08_training.qmd 586
 def fit(
     model: eqx.Module,      # the HAM (or any module) to train
     loss_fn: Callable,      # loss_fn(model, x, y) -> scalar loss, or (loss, dict of metrics) with `has_aux`

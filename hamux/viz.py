@@ -196,6 +196,7 @@ def _spoke_ends(at: tuple, layers: tuple, index: dict, boxes: list) -> list:
             ends.append(((_port((cx, w), x, side)[0] + off, side * _BOX_H / 2), bow))
     return ends
 
+# %% ../nbs/04_viz.qmd 384
 _KNOWN_TYPES = ("LinearSynapse", "LinearSynapseWithBias", "BiasSynapse", "ConvSynapse", "HopfieldSynapse",
                 "AttentionSynapse", "TensorSynapse")  # the same colour for the same class in every picture
 
@@ -216,7 +217,7 @@ def _draw_synapse(ax: Axes, eid: Hashable, info: dict, at: tuple, ends: list, co
     ax.text(x, y + (0.22 if up else -0.22), f"{eid}\n{info['type']}", ha="center", va="bottom" if up else "top",
             fontsize=7.5, zorder=6, bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
 
-# %% ../nbs/04_viz.qmd 409
+# %% ../nbs/04_viz.qmd 414
 def draw_ham(
     ham,                        # the HAM to draw
     ax: Axes | None = None,     # where to draw; a new figure sized to the graph when None
@@ -225,6 +226,8 @@ def draw_ham(
 ) -> Axes:
     "Draw a HAM as a factor graph: a labelled box per layer, a square per synapse with a spoke to each of its layers."
     layers, edges = _layer_table(ham), _edge_table(ham)
+    if not layers:
+        raise ValueError("`ham` has no layers to draw; give it at least one in `neurons`.")
     index = {name: i for i, name in enumerate(layers)}
     widths = _box_widths(layers)
     centres = np.cumsum([0.0] + [(a + b) / 2 + _GAP for a, b in zip(widths, widths[1:])]).tolist()
@@ -247,7 +250,7 @@ def draw_ham(
     ax.axis("off")
     return ax
 
-# %% ../nbs/04_viz.qmd 603
+# %% ../nbs/04_viz.qmd 616
 @eqx.filter_jit
 def _trajectory(ham, xs, steps: int, dt, clamp):
     "`steps` calls of `ham.step` in one `lax.scan`, the states of every step stacked after the initial ones."
@@ -257,15 +260,15 @@ def _trajectory(ham, xs, steps: int, dt, clamp):
     _, traj = jax.lax.scan(body, xs, None, length=steps)
     return jax.tree.map(lambda x0, t: jnp.concatenate([x0[None], t]), xs, traj)
 
-# %% ../nbs/04_viz.qmd 615
+# %% ../nbs/04_viz.qmd 628
 def trajectory(
     ham,                                    # the HAM whose dynamics to follow
-    xs: dict,                               # initial state of every layer, batched or not
+    xs: dict | list,                        # initial state of every layer, batched or not
     steps: int,                             # how many Euler steps to take
     dt: float,                              # step size; each layer divides it by its `tau`
     *,
-    clamp: dict | None = None,              # True where a unit is held fixed, as in `descend`
-) -> dict:
+    clamp: dict | list | None = None,       # per layer: True to hold it, or a mask of held units, as in `descend`
+) -> dict | list:
     "The states after every step of `ham.step`, stacked on a new leading time axis, the initial states first."
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"`steps` must be a positive int, got {steps!r}.")
@@ -274,7 +277,7 @@ def trajectory(
     traj = _trajectory(ham, xs, steps, jnp.asarray(dt, jnp.float32), clamp)
     return {k: traj[k] for k in xs} if isinstance(xs, dict) else traj  # jit sorts dict keys; keep the caller's order
 
-# %% ../nbs/04_viz.qmd 673
+# %% ../nbs/04_viz.qmd 686
 def _stack_states(traj) -> dict:
     "A trajectory as {layer: array with time first}, from such a dict or list (one array per layer) or a list of states."
     if isinstance(traj, Mapping):
@@ -288,7 +291,7 @@ def _stack_states(traj) -> dict:
     raise ValueError(f"`traj` must be stacked states, time first (a dict, or a list with one array per layer), or a "
                      f"non-empty list of states; got {type(traj).__name__}.")
 
-# %% ../nbs/04_viz.qmd 689
+# %% ../nbs/04_viz.qmd 702
 def mean_abs_updates(
     traj,  # dict of states stacked on a leading time axis (as from `trajectory`), or a list of state dicts
 ) -> dict[Hashable, Float[Array, " steps"]]:
@@ -299,7 +302,7 @@ def mean_abs_updates(
         raise ValueError(f"`traj` needs the same number (≥ 2) of time points for every layer, got {lengths}.")
     return {k: jnp.abs(jnp.diff(v, axis=0)).reshape(v.shape[0] - 1, -1).mean(axis=1) for k, v in traj.items()}
 
-# %% ../nbs/04_viz.qmd 732
+# %% ../nbs/04_viz.qmd 745
 def _time_axis(ax: Axes, n: int, dt: float | None) -> np.ndarray:
     "The horizontal values of `n` points, in steps or, given `dt`, in time; labels the axis to match."
     ax.set_xlabel("step" if dt is None else "time")
@@ -309,7 +312,7 @@ def _new_axes(ax: Axes | None, size=(5.0, 3.0)) -> Axes:
     "`ax`, or the axes of a new figure of `size` inches."
     return plt.subplots(figsize=size, layout="constrained")[1] if ax is None else ax
 
-# %% ../nbs/04_viz.qmd 744
+# %% ../nbs/04_viz.qmd 757
 def plot_energy(
     energies: Float[Array, "*samples steps"],  # energy trace from `descend`: (steps,) or (samples, steps)
     ax: Axes | None = None,                    # where to draw; a new figure when None
@@ -340,7 +343,7 @@ def plot_energy(
     ax.set_ylabel("energy")
     return ax
 
-# %% ../nbs/04_viz.qmd 810
+# %% ../nbs/04_viz.qmd 823
 def plot_updates(
     traj,                       # dict of stacked states from `trajectory`, or a list of state dicts
     ax: Axes | None = None,     # where to draw; a new figure when None
@@ -359,7 +362,7 @@ def plot_updates(
     ax.legend(title="layer", fontsize=8)
     return ax
 
-# %% ../nbs/04_viz.qmd 866
+# %% ../nbs/04_viz.qmd 879
 def _as_images(row, shape: tuple[int, ...] | None, r: int) -> np.ndarray:
     "Row `r` of `plot_images` as an (n, H, W) or (n, H, W, C) numpy array."
     a = np.asarray(row, dtype=float)
@@ -382,7 +385,7 @@ def _unit_range(img: np.ndarray, vmin: float | None, vmax: float | None) -> np.n
     hi = img.max() if vmax is None else vmax
     return np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
 
-# %% ../nbs/04_viz.qmd 891
+# %% ../nbs/04_viz.qmd 904
 def plot_images(
     rows,                                      # list of image stacks, one per row, or a dict title -> stack
     *,
