@@ -237,7 +237,7 @@ class HAM(eqx.Module):
     def step(self,
              xs: States,  # states, single or a batch
              dt: float | Float[Array, ""],  # step size; layer `k` moves by `dt / tau_k` times its update
-             clamp: Mapping | Sequence | None = None,  # per layer: True to hold it, or a boolean mask of held units
+             clamp: Mapping[Name, bool | Bool[Array, "..."]] | Sequence | None = None,  # per layer: True, or a mask
              ) -> States:
         "One Euler step of `tau dx/dt = −∂E/∂xhat`, holding clamped layers or units fixed."
         masks = _clamp_masks(self.neurons, clamp, _batch_size(self.neurons, xs))
@@ -289,9 +289,9 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 464
+# %% ../nbs/03_ham.qmd 465
 class VectorizedHAM(eqx.Module):
-    "A `HAM` whose methods take states with a leading batch axis, mapped with `jax.vmap` (the hamux 0.2 API)."
+    "A `HAM` whose methods take states with a leading batch axis and map over it with `jax.vmap` (hamux 0.2's API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
 
     @property
@@ -315,31 +315,31 @@ class VectorizedHAM(eqx.Module):
 
     def activations(self, xs: States) -> States:
         "`HAM.activations` of every sample."
-        return jax.vmap(self._ham.activations)(self._batched(xs))
+        return self._ham.activations(self._batched(xs))
 
     def neuron_energies(self, xhats: States, xs: States) -> dict | list:
         "`HAM.neuron_energies` of every sample."
-        return jax.vmap(self._ham.neuron_energies)(xhats, self._batched(xs))
+        return self._ham.neuron_energies(xhats, self._batched(xs))
 
     def connection_energies(self, xhats: States) -> list:
         "`HAM.connection_energies` of every sample."
-        return jax.vmap(self._ham.connection_energies)(self._batched(xhats))
+        return self._ham.connection_energies(self._batched(xhats))
 
     def energy_tree(self, xhats: States, xs: States) -> dict:
         "`HAM.energy_tree` of every sample."
-        return jax.vmap(self._ham.energy_tree)(xhats, self._batched(xs))
+        return self._ham.energy_tree(xhats, self._batched(xs))
 
     def energy(self, xhats: States, xs: States) -> Float[Array, " batch"]:
         "`HAM.energy` of every sample."
-        return jax.vmap(self._ham.energy)(xhats, self._batched(xs))
+        return self._ham.energy(xhats, self._batched(xs))
 
     def dEdact(self, xhats: States, xs: States, return_energy: bool = False):
         "`HAM.dEdact` of every sample."
-        return jax.vmap(lambda xhats, xs: self._ham.dEdact(xhats, xs, return_energy))(xhats, self._batched(xs))
+        return self._ham.dEdact(xhats, self._batched(xs), return_energy)
 
     def updates(self, xs: States) -> States:
         "`HAM.updates` of every sample."
-        return jax.vmap(self._ham.updates)(self._batched(xs))
+        return self._ham.updates(self._batched(xs))
 
     def step(self, xs: States, dt: float | Float[Array, ""], clamp: Mapping | Sequence | None = None) -> States:
         "`HAM.step` of every sample; clamp masks may have the batch axis too."
@@ -354,7 +354,7 @@ class VectorizedHAM(eqx.Module):
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 757
+# %% ../nbs/03_ham.qmd 758
 def _masked(u, mask):
     "The update `u` with the held units (all of them for True) set to zero."
     if mask is None:
@@ -371,7 +371,7 @@ def _euler(ham: HAM, masks: dict, dt, return_energy: bool):
         return E, u, _like(ham.neurons, new)
     return move
 
-# %% ../nbs/03_ham.qmd 779
+# %% ../nbs/03_ham.qmd 780
 def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool):
     "`descend` for one sample: `steps` Euler steps in a `lax.scan`, or a while loop that stops at `tol`."
     move = _euler(ham, masks, dt, return_trace)
@@ -395,7 +395,7 @@ def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: b
         trace = jnp.where(jnp.arange(steps) < n, trace, trace[jnp.maximum(n - 1, 0)])
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 805
+# %% ../nbs/03_ham.qmd 806
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool, batched: bool):
     "`_descend_one`, mapped over the batch (and over clamp masks that have a batch axis), checked for overflow."
@@ -412,7 +412,7 @@ def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool,
                                    "try a smaller `dt` (or larger time constants `tau`).")
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 827
+# %% ../nbs/03_ham.qmd 828
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis

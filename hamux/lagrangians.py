@@ -82,7 +82,7 @@ def lagr_layernorm(
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over
     eps: float = 1e-5,                 # added to the variance, keeps L smooth when all units are equal
 ) -> Float[Array, ""]:
-    "D γ sqrt(var(x) + ε) + Σ δx per group along `axis`; its gradient is the layer norm γ(x - mean)/sqrt(var + ε) + δ."
+    "D γ sqrt(var(x) + ε) + Σ δx per group along `axis`: its gradient is the layer norm."
     if jnp.ndim(gamma) != 0:
         raise ValueError(f"`gamma` must be a scalar, got an array of shape {jnp.shape(gamma)}: a per-unit scale "
                          "is not the gradient of any Lagrangian. Put per-unit scales in a synapse instead.")
@@ -104,14 +104,14 @@ def lagr_spherical_norm(
                          "is not the gradient of any Lagrangian. Put per-unit scales in a synapse instead.")
     return gamma * jnp.sum(jnp.sqrt(jnp.sum(x**2, axis=axis) + eps)) + jnp.sum(delta * x)
 
-# %% ../nbs/00_lagrangians.qmd 472
+# %% ../nbs/00_lagrangians.qmd 473
 def _ghost_terms(x, axis):
     "The stabiliser m = max(0, max x), exp(x - m) and the ghost normaliser exp(-m) + Σ exp(x - m)."
     m = jax.lax.stop_gradient(jnp.maximum(jnp.max(x, axis=axis, keepdims=True), 0.0))
     e = jnp.exp(x - m)
     return m, e, jnp.exp(-m) + jnp.sum(e, axis=axis, keepdims=True)
 
-# %% ../nbs/00_lagrangians.qmd 481
+# %% ../nbs/00_lagrangians.qmd 482
 def lagr_ghostmax(
     x: Float[Array, "*shape"],         # state of a layer
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over

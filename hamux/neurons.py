@@ -104,7 +104,7 @@ def _lagrangian_name(layer):
     return getattr(layer.lagrangian, "__name__", repr(layer.lagrangian))
 
 def _check_lagrangian(layer):
-    "Trace the Lagrangian once on zeros of the layer's shape; raise unless it takes these arguments and returns a scalar."
+    "Trace the Lagrangian on zeros of the layer's shape; raise unless it takes its arguments and returns a scalar."
     if not callable(layer.lagrangian):
         raise ValueError(f"`lagrangian` must be a function L(x, **params, **options), got {layer.lagrangian!r}.")
     opts = dict(layer.options)
@@ -127,7 +127,7 @@ def _check_state(layer, x, name):
                          "map over it with `jax.vmap` (or call `ham.vectorize()` on the network).")
     return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(float)
 
-# %% ../nbs/01_neurons.qmd 329
+# %% ../nbs/01_neurons.qmd 333
 def _check_positive(name, value, *, allow_zero=False):
     "Raise unless a concrete number `value` is positive (or zero, with `allow_zero`); arrays pass unchecked."
     if isinstance(value, (int, float)) and not (value >= 0 if allow_zero else value > 0):
@@ -142,7 +142,7 @@ def _check_axis(axis, shape):
                              f"dimension(s), shape {_as_shape(shape)}.")
     return axis
 
-# %% ../nbs/01_neurons.qmd 348
+# %% ../nbs/01_neurons.qmd 352
 def IdentityLayer(
     shape: int | tuple[int, ...],  # shape of one state
     *,
@@ -170,7 +170,7 @@ def RepuLayer(
         raise ValueError(f"`n` must be at least 1, got {n}.")
     return NeuronLayer(lagr_repu, shape, tau, options={"n": n})
 
-# %% ../nbs/01_neurons.qmd 380
+# %% ../nbs/01_neurons.qmd 384
 def TanhLayer(
     shape: int | tuple[int, ...],  # shape of one state
     beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
@@ -201,7 +201,7 @@ def ExpLayer(
     _check_positive("beta", beta)
     return NeuronLayer(lagr_exp, shape, tau, params={"beta": beta})
 
-# %% ../nbs/01_neurons.qmd 415
+# %% ../nbs/01_neurons.qmd 419
 def SoftmaxLayer(
     shape: int | tuple[int, ...],      # shape of one state
     beta: float | Array = 1.0,             # inverse temperature, positive (trainable)
@@ -213,7 +213,7 @@ def SoftmaxLayer(
     _check_positive("beta", beta)
     return NeuronLayer(lagr_softmax, shape, tau, params={"beta": beta}, options={"axis": _check_axis(axis, shape)})
 
-# %% ../nbs/01_neurons.qmd 429
+# %% ../nbs/01_neurons.qmd 433
 def LayerNormLayer(
     shape: int | tuple[int, ...],      # shape of one state
     gamma: float | Array = 1.0,            # scale, a non-negative scalar (trainable)

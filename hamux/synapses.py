@@ -43,14 +43,19 @@ def _check_sizes(name: str, sizes, params: str, xhats):
         raise ValueError(f"{name} expects activations of {_listing(sizes)} units ({params}), got shapes "
                          f"{_listing(tuple(x.shape) for x in xhats)}{_batch_hint(sizes, xhats)}.")
 
-# %% ../nbs/02_synapses.qmd 122
+# %% ../nbs/02_synapses.qmd 127
+def _normal(key: PRNGKeyArray, shape: tuple[int, ...], std: float) -> Float[Array, "*shape"]:
+    "Normal draws of standard deviation `std`, drawn flat and reshaped."
+    return (std * jr.normal(key, (math.prod(shape),))).reshape(shape)
+
+# %% ../nbs/02_synapses.qmd 140
 def _einsum(spec: str, *operands, dtype: DTypeLike | None = None) -> Array:
     "`jnp.einsum`, with operands cast to `dtype` and float32 accumulation when `dtype` is given."
     if dtype is None:
         return jnp.einsum(spec, *operands)
     return jnp.einsum(spec, *(op.astype(dtype) for op in operands), preferred_element_type=jnp.float32)
 
-# %% ../nbs/02_synapses.qmd 139
+# %% ../nbs/02_synapses.qmd 157
 class AbstractSynapse(eqx.Module):
     "A hypersynapse: a scalar energy of the activations of the layers it connects, low when they agree."
     n_layers: eqx.AbstractClassVar[int | None]  # how many layers it connects; None means any number ≥ 1
@@ -61,7 +66,11 @@ class AbstractSynapse(eqx.Module):
 
     @classmethod
     @abc.abstractmethod
-    def rand_init(cls, key: PRNGKeyArray, *shapes: tuple[int, ...], **hparams) -> "AbstractSynapse":
+    def rand_init(cls,
+                  key: PRNGKeyArray,           # random key, split once per parameter
+                  *shapes: tuple[int, ...],    # shapes of the connected layers, in connection order
+                  **hparams,                   # the synapse's keyword-only options
+                  ) -> "AbstractSynapse":
         "A synapse with random parameters sized for layers of shapes `shapes`."
 
     @classmethod
@@ -69,14 +78,14 @@ class AbstractSynapse(eqx.Module):
         "This synapse with `hparams`, built by the HAM once it knows the shapes of the connected layers."
         return LazySynapse(cls, hparams)
 
-# %% ../nbs/02_synapses.qmd 163
+# %% ../nbs/02_synapses.qmd 185
 def _options(cls) -> tuple[set[str], set[str]]:
     "The keyword-only options of `cls.rand_init`: (all of them, the required ones)."
     params = inspect.signature(cls.rand_init).parameters.values()
     options = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
     return options, {p.name for p in params if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
 
-# %% ../nbs/02_synapses.qmd 172
+# %% ../nbs/02_synapses.qmd 194
 class LazySynapse(eqx.Module):
     "A synapse class and its hyperparameters, waiting for the shapes of the layers it will connect."
     cls: type[AbstractSynapse] = eqx.field(static=True)  # the synapse to build
@@ -97,7 +106,10 @@ class LazySynapse(eqx.Module):
         "How many layers the synapse will connect (`None`: any number)."
         return self.cls.n_layers
 
-    def build(self, key: PRNGKeyArray, *shapes: int | tuple[int, ...]) -> AbstractSynapse:
+    def build(self,
+              key: PRNGKeyArray,                 # random key for `rand_init`
+              *shapes: int | tuple[int, ...],    # shapes of the connected layers, in connection order
+              ) -> AbstractSynapse:
         "The synapse, with random parameters sized for layers of shapes `shapes`."
         shapes = tuple(_as_shape(s) for s in shapes)
         if self.n_layers is not None and len(shapes) != self.n_layers:
@@ -106,10 +118,11 @@ class LazySynapse(eqx.Module):
         return self.cls.rand_init(key, *shapes, **self.hparams)
 
     def __call__(self, *xhats):
+        "Refuse: a lazy synapse has no parameters, hence no energy, until it is built."
         raise TypeError(f"this lazy {self.cls.__name__} has no parameters yet; call `.build(key, *shapes)` "
                         "or put it in a HAM built with a `key`.")
 
-# %% ../nbs/02_synapses.qmd 225
+# %% ../nbs/02_synapses.qmd 256
 class LinearSynapse(AbstractSynapse):
     "Energy `-g1ᵀ W g2` between two flattened layers: the energy whose gradient is a dense layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -126,14 +139,18 @@ class LinearSynapse(AbstractSynapse):
         return -_einsum("i,ij,j->", g1.ravel(), self.W, g2.ravel(), dtype=self.matmul_dtype)
 
     @classmethod
-    def rand_init(cls, key: PRNGKeyArray, shape1: tuple[int, ...], shape2: tuple[int, ...], *,
+    def rand_init(cls,
+                  key: PRNGKeyArray,               # random key, split once per parameter
+                  shape1: tuple[int, ...],         # shape of the first layer
+                  shape2: tuple[int, ...],         # shape of the second layer
+                  *,
                   matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
                   ) -> "LinearSynapse":
         "A linear synapse with `W ~ N(0, 1/d1)` between layers of shapes `shape1` and `shape2`."
         d1, d2 = math.prod(_as_shape(shape1)), math.prod(_as_shape(shape2))
-        return cls(jr.normal(key, (d1, d2)) / math.sqrt(d1), matmul_dtype=matmul_dtype)
+        return cls(_normal(key, (d1, d2), 1 / math.sqrt(d1)), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 316
+# %% ../nbs/02_synapses.qmd 355
 class LinearSynapseWithBias(AbstractSynapse):
     "Energy `-g1ᵀ W g2 - b·g2`: a linear synapse whose gradient is an affine layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -153,16 +170,20 @@ class LinearSynapseWithBias(AbstractSynapse):
         return -_einsum("i,ij,j->", g1.ravel(), self.W, g2, dtype=self.matmul_dtype) - self.b @ g2
 
     @classmethod
-    def rand_init(cls, key: PRNGKeyArray, shape1: tuple[int, ...], shape2: tuple[int, ...], *,
+    def rand_init(cls,
+                  key: PRNGKeyArray,               # random key, split once per parameter
+                  shape1: tuple[int, ...],         # shape of the first layer
+                  shape2: tuple[int, ...],         # shape of the second layer
+                  *,
                   matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
                   ) -> "LinearSynapseWithBias":
         "`W ~ N(0, 1/d1)` and `b ~ N(0, 1/d1)`, from two different keys."
         d1, d2 = math.prod(_as_shape(shape1)), math.prod(_as_shape(shape2))
         wkey, bkey = jr.split(key)
         scale = 1 / math.sqrt(d1)
-        return cls(scale * jr.normal(wkey, (d1, d2)), scale * jr.normal(bkey, (d2,)), matmul_dtype=matmul_dtype)
+        return cls(_normal(wkey, (d1, d2), scale), _normal(bkey, (d2,), scale), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 376
+# %% ../nbs/02_synapses.qmd 420
 class BiasSynapse(AbstractSynapse):
     "Energy `-b·g` on one layer: a constant input current `b`."
     b: Float[Array, "*shape"]                # the bias, one per unit of the layer
@@ -174,13 +195,16 @@ class BiasSynapse(AbstractSynapse):
         return -jnp.vdot(self.b, g)
 
     @classmethod
-    def rand_init(cls, key: PRNGKeyArray, shape: tuple[int, ...], *,
-                  scale: float = 0.1,        # standard deviation of the biases
+    def rand_init(cls,
+                  key: PRNGKeyArray,               # random key, split once per parameter
+                  shape: tuple[int, ...],          # shape of the layer
+                  *,
+                  scale: float = 0.1,              # standard deviation of the biases
                   ) -> "BiasSynapse":
         "A bias `b ~ N(0, scale²)` of the layer's shape."
-        return cls(scale * jr.normal(key, _as_shape(shape)))
+        return cls(_normal(key, _as_shape(shape), scale))
 
-# %% ../nbs/02_synapses.qmd 424
+# %% ../nbs/02_synapses.qmd 471
 def _pair(v) -> tuple[int, int]:
     "An int as (v, v); a pair of ints as a tuple."
     return (int(v), int(v)) if isinstance(v, int) else tuple(int(u) for u in v)
@@ -212,7 +236,7 @@ def _conv_out_shape(in_shape, kernel_shape, strides, padding, pool, pool_size) -
     return jax.eval_shape(f, jax.ShapeDtypeStruct(in_shape, jnp.float32),
                           jax.ShapeDtypeStruct(kernel_shape, jnp.float32)).shape
 
-# %% ../nbs/02_synapses.qmd 470
+# %% ../nbs/02_synapses.qmd 517
 def _conv_suggestion(shape1, shape2, **opts) -> str:
     "Which single option of `ConvSynapse.rand_init` would make the output fit `shape2`, if any."
     tries = [("padding", p) for p in ("SAME", "VALID")]
@@ -229,6 +253,15 @@ def _conv_suggestion(shape1, shape2, **opts) -> str:
             return f"; try `{name}={value!r}`"
     return ""
 
+def _check_images(kernel_shape, out_shape, g1, g2):
+    "Raise a `ValueError` naming the shapes unless `g1` has the kernel's channels and `g2` the output's shape."
+    if g1.ndim != 3 or g1.shape[-1] != kernel_shape[2]:
+        raise ValueError(f"ConvSynapse expects a first activation of shape (H, W, {kernel_shape[2]}) (W has shape "
+                         f"{kernel_shape}), got shapes {g1.shape} and {g2.shape}.")
+    if g2.shape != (out := out_shape(g1.shape)):
+        raise ValueError(f"ConvSynapse maps a first activation of shape {g1.shape} to shape {out} (W has shape "
+                         f"{kernel_shape}), got shapes {g1.shape} and {g2.shape}.")
+
 def _check_conv_fits(shape1, shape2, **opts):
     "Raise a `ValueError`, with a suggestion, unless `ConvSynapse` options `opts` map `shape1` onto `shape2`."
     out = _conv_out_shape(shape1, (*opts["kernel_size"], shape1[-1], shape2[-1]), opts["strides"], opts["padding"],
@@ -239,7 +272,7 @@ def _check_conv_fits(shape1, shape2, **opts):
                          f"to {out}, but the second layer has shape {shape2}; change `kernel_size`, `strides`, "
                          f"`padding` or `pool_size`, or the layer's shape{_conv_suggestion(shape1, shape2, **opts)}.")
 
-# %% ../nbs/02_synapses.qmd 499
+# %% ../nbs/02_synapses.qmd 555
 class ConvSynapse(AbstractSynapse):
     "Energy `-⟨g2, pool(g1 ⋆ W)⟩` between two (H, W, C) layers: the energy whose gradient is a convolution."
     W: Float[Array, "kh kw c1 c2"]           # kernel, HWIO
@@ -264,17 +297,15 @@ class ConvSynapse(AbstractSynapse):
 
     def __call__(self, g1: Float[Array, "h1 w1 c1"], g2: Float[Array, "h2 w2 c2"]) -> Float[Array, ""]:
         "The energy `-⟨g2, pool(g1 ⋆ W)⟩` of one pair of (H, W, C) activations."
-        c1 = self.W.shape[2]
-        if g1.ndim != 3 or g1.shape[-1] != c1:
-            raise ValueError(f"ConvSynapse expects a first activation of shape (H, W, {c1}) (W has shape "
-                             f"{self.W.shape}), got shapes {g1.shape} and {g2.shape}.")
-        if g2.shape != (out := self.out_shape(g1.shape)):
-            raise ValueError(f"ConvSynapse maps a first activation of shape {g1.shape} to shape {out} (W has shape "
-                             f"{self.W.shape}), got shapes {g1.shape} and {g2.shape}.")
+        _check_images(self.W.shape, self.out_shape, g1, g2)
         return -jnp.vdot(g2, _conv_pool(g1, self.W, self.strides, self.padding, self.pool, self.pool_size))
 
     @classmethod
-    def rand_init(cls, key: PRNGKeyArray, shape1: tuple[int, int, int], shape2: tuple[int, int, int], *,
+    def rand_init(cls,
+                  key: PRNGKeyArray,               # random key, split once per parameter
+                  shape1: tuple[int, int, int],    # (H, W, C) of the first layer
+                  shape2: tuple[int, int, int],    # (H, W, C) of the second layer, checked against the output
+                  *,
                   kernel_size: int | tuple[int, int] = 3,   # (kh, kw) of the kernel
                   strides: int | tuple[int, int] = 1,       # step of the kernel
                   padding: str | int | tuple = "SAME",      # "SAME", "VALID" or ints
@@ -288,14 +319,14 @@ class ConvSynapse(AbstractSynapse):
         (kh, kw), c1, c2 = _pair(kernel_size), shape1[-1], shape2[-1]
         _check_conv_fits(shape1, shape2, kernel_size=(kh, kw), strides=_pair(strides), padding=_padding(padding),
                          pool=pool, pool_size=_pair(pool_size))
-        W = jr.normal(key, (kh, kw, c1, c2)) / math.sqrt(kh * kw * c1)
+        W = _normal(key, (kh, kw, c1, c2), 1 / math.sqrt(kh * kw * c1))
         return cls(W, strides=strides, padding=padding, pool=pool, pool_size=pool_size)
 
-# %% ../nbs/02_synapses.qmd 677
+# %% ../nbs/02_synapses.qmd 741
 class HopfieldSynapse(AbstractSynapse):
     "Dense associative memory: a hidden layer of `K` memories `Ξ`, integrated out, on one or more layers."
     Xi: Float[Array, "K D"]                  # one memory per row, over the flattened (concatenated) layers
-    beta: float | Float[Array, ""] = eqx.field(default=1.0, kw_only=True)  # inverse temperature (softmax)
+    beta: float | Float[Array, ""] = eqx.field(default=1.0, kw_only=True)  # inverse temperature (softmax); an array to learn it
     kind: Literal["softmax", "repu"] = eqx.field(default="softmax", static=True, kw_only=True)  # hidden Lagrangian
     n: int = eqx.field(default=2, static=True, kw_only=True)  # power of the rectified polynomial (repu)
     matmul_dtype: DTypeLike | None = eqx.field(default=None, static=True, kw_only=True)  # e.g. jnp.bfloat16
@@ -322,7 +353,9 @@ class HopfieldSynapse(AbstractSynapse):
         return -jnp.sum(jax.nn.relu(h) ** self.n) / self.n
 
     @classmethod
-    def rand_init(cls, key: PRNGKeyArray, *shapes: tuple[int, ...],
+    def rand_init(cls,
+                  key: PRNGKeyArray,               # random key, split once per parameter
+                  *shapes: tuple[int, ...],        # shapes of the layers, concatenated in this order
                   n_memories: int,               # K, the number of stored patterns (hidden neurons)
                   beta: float = 1.0,             # inverse temperature of the softmax
                   kind: Literal["softmax", "repu"] = "softmax",  # Lagrangian of the hidden layer
@@ -333,9 +366,30 @@ class HopfieldSynapse(AbstractSynapse):
         if not shapes:
             raise ValueError("HopfieldSynapse connects at least one layer, got no shapes.")
         D = sum(math.prod(_as_shape(s)) for s in shapes)
-        return cls(jr.normal(key, (n_memories, D)) / math.sqrt(D), beta=beta, kind=kind, n=n, matmul_dtype=matmul_dtype)
+        return cls(_normal(key, (n_memories, D), 1 / math.sqrt(D)), beta=beta, kind=kind, n=n, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 840
+# %% ../nbs/02_synapses.qmd 915
+def _check_mask(mask):
+    "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array with a True in every row."
+    if mask is None:
+        return
+    if jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_:
+        raise ValueError(f"`mask` must be a boolean (N_q, N_k) array, got {jnp.result_type(mask)} "
+                         f"of shape {jnp.shape(mask)}.")
+    if not isinstance(mask, jax.core.Tracer) and not jnp.all(jnp.any(mask, axis=1)):
+        raise ValueError("`mask` leaves a query with no key to attend to; every row needs a True.")
+
+def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
+    "Raise a `ValueError` naming the shapes unless the token layers fit the projections and the mask."
+    Dq, Dk = wq_shape[1], wk_shape[1]
+    if g_query.ndim != 2 or g_key.ndim != 2 or (g_query.shape[1], g_key.shape[1]) != (Dq, Dk):
+        raise ValueError(f"AttentionSynapse expects tokens of shapes (N_q, {Dq}) and (N_k, {Dk}) (Wq has shape "
+                         f"{wq_shape}, Wk {wk_shape}), got shapes {g_query.shape} and {g_key.shape}.")
+    if mask is not None and mask.shape != (g_query.shape[0], g_key.shape[0]):
+        raise ValueError(f"AttentionSynapse has a mask of shape {mask.shape}, which needs {mask.shape[0]} query "
+                         f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape}.")
+
+# %% ../nbs/02_synapses.qmd 938
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -349,23 +403,12 @@ class AttentionSynapse(AbstractSynapse):
         (sq, sk) = jnp.shape(self.Wq), jnp.shape(self.Wk)
         if len(sq) != 3 or len(sk) != 3 or (sq[0], sq[2]) != (sk[0], sk[2]):
             raise ValueError(f"`Wq` and `Wk` must be (H, D, Y) with the same H and Y, got shapes {sq} and {sk}.")
-        if self.mask is not None:
-            if jnp.ndim(self.mask) != 2 or jnp.result_type(self.mask) != jnp.bool_:
-                raise ValueError(f"`mask` must be a boolean (N_q, N_k) array, got {jnp.result_type(self.mask)} "
-                                 f"of shape {jnp.shape(self.mask)}.")
-            if not isinstance(self.mask, jax.core.Tracer) and not jnp.all(jnp.any(self.mask, axis=1)):
-                raise ValueError("`mask` leaves a query with no key to attend to; every row needs a True.")
+        _check_mask(self.mask)
 
     def __call__(self, g_query: Float[Array, "Nq Dq"], g_key: Float[Array, "Nk Dk"]) -> Float[Array, ""]:
         "The energy of @eq-attention for one pair of token layers."
-        (_, Dq, Y), Dk = self.Wq.shape, self.Wk.shape[1]
-        if g_query.ndim != 2 or g_key.ndim != 2 or (g_query.shape[1], g_key.shape[1]) != (Dq, Dk):
-            raise ValueError(f"AttentionSynapse expects tokens of shapes (N_q, {Dq}) and (N_k, {Dk}) (Wq has shape "
-                             f"{self.Wq.shape}, Wk {self.Wk.shape}), got shapes {g_query.shape} and {g_key.shape}.")
-        if self.mask is not None and self.mask.shape != (g_query.shape[0], g_key.shape[0]):
-            raise ValueError(f"AttentionSynapse has a mask of shape {self.mask.shape}, which needs "
-                             f"{self.mask.shape[0]} query and {self.mask.shape[1]} key tokens, got shapes "
-                             f"{g_query.shape} and {g_key.shape}.")
+        _check_tokens(self.Wq.shape, self.Wk.shape, self.mask, g_query, g_key)
+        Y = self.Wq.shape[2]
         beta = 1 / math.sqrt(Y) if self.beta is None else self.beta
         Q = _einsum("cd,hdy->hcy", g_query, self.Wq, dtype=self.matmul_dtype)
         K = _einsum("bd,hdy->hby", g_key, self.Wk, dtype=self.matmul_dtype)
@@ -373,7 +416,11 @@ class AttentionSynapse(AbstractSynapse):
         return -jax.nn.logsumexp(beta * A, axis=-1, where=self.mask).sum() / beta
 
     @classmethod
-    def rand_init(cls, key: PRNGKeyArray, shape_query: tuple[int, int], shape_key: tuple[int, int], *,
+    def rand_init(cls,
+                  key: PRNGKeyArray,               # random key, split once per parameter
+                  shape_query: tuple[int, int],    # (N_q, D_q) of the query token layer
+                  shape_key: tuple[int, int],      # (N_k, D_k) of the key token layer
+                  *,
                   n_heads: int = 1,                   # H
                   head_dim: int | None = None,        # Y; None: the query tokens' dimension
                   beta: float | None = None,          # inverse temperature; None: 1/sqrt(Y)
@@ -387,10 +434,10 @@ class AttentionSynapse(AbstractSynapse):
         Dq, Dk = shape_query[1], shape_key[1]
         Y = Dq if head_dim is None else head_dim
         qkey, kkey = jr.split(key)
-        return cls(jr.normal(qkey, (n_heads, Dq, Y)) / math.sqrt(Dq), jr.normal(kkey, (n_heads, Dk, Y)) / math.sqrt(Dk),
-                   beta=beta, mask=mask, matmul_dtype=matmul_dtype)
+        Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
+        return cls(Wq, Wk, beta=beta, mask=mask, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 973
+# %% ../nbs/02_synapses.qmd 1069
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
     def __init__(self, name: str):
@@ -399,7 +446,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name))
 
-# %% ../nbs/02_synapses.qmd 984
+# %% ../nbs/02_synapses.qmd 1080
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
@@ -408,7 +455,7 @@ class TensorSynapse(AbstractSynapse):
 
     def __check_init__(self):
         if jnp.ndim(self.T) < 1:
-            raise ValueError(f"`T` needs one axis per connected layer, got a scalar.")
+            raise ValueError("`T` needs one axis per connected layer, got a scalar.")
 
     def __call__(self, *xhats: Float[Array, "..."]) -> Float[Array, ""]:
         "The energy of @eq-tensor for one activation per axis of `T`."
@@ -418,11 +465,13 @@ class TensorSynapse(AbstractSynapse):
         return -_einsum(spec, self.T, *(x.ravel() for x in xhats), dtype=self.matmul_dtype)
 
     @classmethod
-    def rand_init(cls, key: PRNGKeyArray, *shapes: tuple[int, ...],
+    def rand_init(cls,
+                  key: PRNGKeyArray,               # random key, split once per parameter
+                  *shapes: tuple[int, ...],        # shapes of the layers, one axis of `T` each
                   matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
                   ) -> "TensorSynapse":
         "`T ~ N(0, 1/(d1 ... d_{k-1}))` with one axis per layer of shapes `shapes`."
         if not shapes:
             raise ValueError("TensorSynapse connects at least one layer, got no shapes.")
         dims = tuple(math.prod(_as_shape(s)) for s in shapes)
-        return cls(jr.normal(key, dims) / math.sqrt(math.prod(dims[:-1])), matmul_dtype=matmul_dtype)
+        return cls(_normal(key, dims, 1 / math.sqrt(math.prod(dims[:-1]))), matmul_dtype=matmul_dtype)

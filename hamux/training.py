@@ -48,7 +48,11 @@ class UnrolledAdjoint(AbstractAdjoint):
         del residual, held, dt, return_trace
         return forward(ham, xs)
 
-# %% ../nbs/08_training.qmd 148
+# %% ../nbs/08_training.qmd 152
+def _names(parts) -> list:
+    "The keys of a dict of layers or states, or the positions of a list of them."
+    return list(parts) if isinstance(parts, Mapping) else list(range(len(parts)))
+
 def _vdot(a, b) -> Float[Array, ""]:
     "The inner product of two pytrees of arrays with the same structure."
     return sum((jnp.vdot(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b))), jnp.zeros(()))
@@ -75,22 +79,22 @@ def _fixed_point_solve(A: Callable, b, *, step: float | Float[Array, ""], tol: f
     w0 = jax.tree.map(jnp.zeros_like, b)
     return jax.lax.while_loop(cond, body, (0, w0, jax.tree.map(jnp.negative, b)))[1]
 
-# %% ../nbs/08_training.qmd 188
+# %% ../nbs/08_training.qmd 201
 _GMRES_RESTART = 20  # size of the Krylov space GMRES builds before restarting
-_SLACK = 10.0        # float32 round-off: the residual checked after the solve may exceed what the solver saw
+_SLACK = 100.0       # float32 round-off lifts the true residual above the solver's estimate by up to ~10x
 _NOT_CONVERGED = ("the adjoint system of `ImplicitAdjoint` missed `tol` after `max_iters` iterations. Either the "
                   "descent had not reached an equilibrium (give `descend` more `steps` or a `tol`), or the solve "
                   "needs more iterations (raise `max_iters`, loosen `tol`, or try `solver='bicgstab'`). "
                   "`throw=False` returns the unconverged gradient instead.")
 
-# %% ../nbs/08_training.qmd 198
+# %% ../nbs/08_training.qmd 211
 class ImplicitAdjoint(AbstractAdjoint):
     r"""Differentiate the equilibrium, not the steps: $\frac{d\ell}{d\theta} = w^\top \frac{\partial R}{\partial \theta}$ with $\left(\frac{\partial R}{\partial x}\right)^{\!\top} w = -\frac{\partial \ell}{\partial x^*}$."""
     solver: Literal["gmres", "bicgstab", "fixed_point"] = eqx.field(
         default="gmres", static=True, kw_only=True)          # iterative method for the adjoint system
     tol: float = eqx.field(default=1e-6, static=True, kw_only=True)  # relative residual the solve must reach
     max_iters: int = eqx.field(default=1000, static=True, kw_only=True)  # most products with the Jacobian
-    throw: bool = eqx.field(default=True, static=True, kw_only=True)  # raise when `tol` is missed; else return the last iterate
+    throw: bool = eqx.field(default=True, static=True, kw_only=True)  # raise when the residual stays above 100 `tol`
 
     def __check_init__(self):
         if self.solver not in ("gmres", "bicgstab", "fixed_point"):
@@ -126,7 +130,7 @@ class ImplicitAdjoint(AbstractAdjoint):
         missed = _norm(_sub(AT(w), b)) > _SLACK * self.tol * _norm(b)
         return eqx.error_if(w, missed, _NOT_CONVERGED)
 
-# %% ../nbs/08_training.qmd 248
+# %% ../nbs/08_training.qmd 265
 def _with(like, part: dict, fill: Callable):
     "A pytree shaped like `like` (a dict or list of states), with `part[k]` where given and `fill(like[k])` elsewhere."
     out = {k: part[k] if k in part else fill(like[k]) for k in _names(like)}
@@ -143,7 +147,7 @@ def _implicit_descent_fwd(perturbed, params, forward, residual, adjoint, held, d
     xstar = forward(*params)[0]
     return xstar, xstar                       # the equilibrium is all the backward pass keeps
 
-# %% ../nbs/08_training.qmd 272
+# %% ../nbs/08_training.qmd 289
 @_implicit_descent.def_bwd
 def _implicit_descent_bwd(xstar, grad, perturbed, params, forward, residual, adjoint, held, dt):
     del perturbed, forward
@@ -158,10 +162,7 @@ def _implicit_descent_bwd(xstar, grad, perturbed, params, forward, residual, adj
     _, vjp_params = eqx.filter_vjp(lambda p: residual(p[0], p[1], xstar), params)
     return vjp_params(w)[0]
 
-# %% ../nbs/08_training.qmd 296
-def _names(parts) -> list:
-    return list(parts) if isinstance(parts, Mapping) else list(range(len(parts)))
-
+# %% ../nbs/08_training.qmd 313
 def _where_held(mask, held, free):
     "`held` on clamped units and `free` elsewhere; `mask` is None (all free), True (all held) or boolean."
     if mask is None or mask is False:
@@ -187,7 +188,7 @@ def _batch_axes(ham, xs, clamp) -> tuple[int | None, dict, dict]:
     batched = {k: bs is not None and jnp.ndim(m) > len(ham.neurons[k].shape) for k, m in masks.items()}
     return bs, masks, batched
 
-# %% ../nbs/08_training.qmd 327
+# %% ../nbs/08_training.qmd 341
 def equilibrium(
     ham: HAM,                       # the network to descend
     xs: Any,                        # initial states, one per layer, single or with a leading batch axis
@@ -215,7 +216,7 @@ def equilibrium(
         return one(xs, {})
     return jax.vmap(one)(xs, {k: m for k, m in masks.items() if batched[k]})
 
-# %% ../nbs/08_training.qmd 486
+# %% ../nbs/08_training.qmd 500
 def readout(
     ham: HAM,                          # the network
     inputs: Mapping[Hashable, Array],  # the state of each clamped layer, by name; a leading batch axis for a batch
@@ -243,7 +244,7 @@ def readout(
     out = equilibrium(ham, xs, steps, dt, clamp={k: True for k in inputs}, tol=tol, adjoint=adjoint)
     return ham.activations(out)[layer] if activations else out[layer]
 
-# %% ../nbs/08_training.qmd 550
+# %% ../nbs/08_training.qmd 564
 @eqx.filter_jit
 def _train_step(params, static, opt_state, x, y, loss_fn, optimizer, has_aux):
     "One optax step on the loss of one batch; returns the new parameters and state, the loss and its metrics."
@@ -277,7 +278,7 @@ def _check_fit_args(model, batches, optimizer, epochs, checkpoint_dir):
             raise FileExistsError(f"`checkpoint_dir` ({checkpoint_dir}) already holds {taken[0].name}; "
                                   "choose an empty directory so no checkpoint is overwritten.")
 
-# %% ../nbs/08_training.qmd 586
+# %% ../nbs/08_training.qmd 600
 def fit(
     model: eqx.Module,      # the HAM (or any module) to train
     loss_fn: Callable,      # loss_fn(model, x, y) -> scalar loss, or (loss, dict of metrics) with `has_aux`

@@ -113,19 +113,23 @@ _BOX_H, _GAP, _TIER, _UNIT = 1.2, 2.2, 1.25, 0.5  # box height, gap between boxe
 
 def _box_widths(layers: dict) -> list[float]:
     "Width of every layer's box: room for its longest label line at 7.5 pt (about 0.12 units a character)."
-    return [max(2.4, 0.12 * max(map(len, info["label"].split("\n"))) + 0.5) for info in layers.values()]
+    return [max(2.4, _text_width(info["label"]) + 0.5) for info in layers.values()]
+
+def _text_width(label: str) -> float:
+    "Width of a label at 7.5 pt, in units: about 0.12 a character of its longest line."
+    return 0.12 * max(map(len, label.split("\n")))
 
 def _port(box: tuple[float, float], x: float, side: int) -> tuple[float, float]:
     "Where a spoke from a marker at horizontal position `x` meets the top (`side` 1) or bottom (-1) of `box`."
     cx, w = box
     return cx + float(np.clip((x - cx) / 4.0, -1, 1)) * (w / 2 - 0.3), side * _BOX_H / 2
 
-def _marker_boxes(x: float, y: float, side: int) -> list[tuple[float, float, float, float]]:
-    "Rectangles (x0, y0, x1, y1) covered by a synapse marker at (x, y) and by its two-line label beyond it."
+def _marker_boxes(x: float, y: float, side: int, width: float) -> list[tuple[float, float, float, float]]:
+    "Rectangles (x0, y0, x1, y1) covered by a synapse marker at (x, y) and by its two-line label, `width` wide."
     near, far = y + side * 0.2, y + side * 0.8
-    return [(x - 0.25, y - 0.25, x + 0.25, y + 0.25), (x - 1.1, min(near, far), x + 1.1, max(near, far))]
+    return [(x - 0.25, y - 0.25, x + 0.25, y + 0.25), (x - width / 2, min(near, far), x + width / 2, max(near, far))]
 
-# %% ../nbs/04_viz.qmd 293
+# %% ../nbs/04_viz.qmd 297
 def _overlaps(a: list, b: list) -> int:
     "How many pairs of rectangles, one from `a` and one from `b`, overlap."
     return sum(p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3] for p in a for q in b)
@@ -143,17 +147,17 @@ def _crossings(a: list, b: list) -> int:
         return np.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
     return sum(turn(p, q, r) * turn(p, q, s) < 0 and turn(r, s, p) * turn(r, s, q) < 0 for p, q in a for r, s in b)
 
-# %% ../nbs/04_viz.qmd 322
+# %% ../nbs/04_viz.qmd 326
 def _place_synapses(boxes: list, members: dict) -> dict:
     "Each synapse's marker as (x, y, side): side 0 on the line of layers, +1 above it, -1 below it."
     pos, taken, segs, gaps = {}, [], [], set()
-    for eid, (idx, simple) in members.items():  # two neighbouring layers, each met once: on the line between
+    for eid, (idx, simple, width) in members.items():  # two neighbouring layers, each met once: between them
         if simple and len(idx) == 2 and idx[1] - idx[0] == 1 and idx[0] not in gaps:
             (x0, w0), (x1, w1) = boxes[idx[0]], boxes[idx[1]]
             pos[eid] = ((x0 + w0 / 2 + x1 - w1 / 2) / 2, 0.0, 0)
             gaps.add(idx[0])
-            taken += _marker_boxes(pos[eid][0], 0.0, -1)
-    for eid, (idx, _) in sorted(members.items(), key=lambda m: (m[1][0][-1] - m[1][0][0], len(m[1][0]))):
+            taken += _marker_boxes(pos[eid][0], 0.0, -1, width)
+    for eid, (idx, _, width) in sorted(members.items(), key=lambda m: (m[1][0][-1] - m[1][0][0], len(m[1][0]))):
         if eid in pos:
             continue
         centre, best = float(np.mean([boxes[i][0] for i in idx])), None
@@ -161,7 +165,7 @@ def _place_synapses(boxes: list, members: dict) -> dict:
             for side in (1, -1):
                 y = side * (_BOX_H / 2 + 0.9 + (level - 1) * _TIER)
                 for x in (centre, centre - 1.3, centre + 1.3, centre - 2.2, centre + 2.2):
-                    mine = _marker_boxes(x, y, side)
+                    mine = _marker_boxes(x, y, side, width)
                     spokes = [((x, y), _port(boxes[i], x, side)) for i in idx]
                     cost = (10 * (_overlaps(mine, taken) + _hits(spokes, taken) + _hits(segs, mine))
                             + 2 * _crossings(spokes, segs) + level + abs(x - centre) / 2)
@@ -171,7 +175,7 @@ def _place_synapses(boxes: list, members: dict) -> dict:
         taken, segs = taken + mine, segs + spokes
     return {eid: pos[eid] for eid in members}
 
-# %% ../nbs/04_viz.qmd 355
+# %% ../nbs/04_viz.qmd 374
 def _draw_layer(ax: Axes, box: tuple[float, float], name: Hashable, info: dict):
     "A rounded box at `box` = (centre, width): the layer's name in bold over its shape and Lagrangian."
     x, w = box
@@ -196,7 +200,7 @@ def _spoke_ends(at: tuple, layers: tuple, index: dict, boxes: list) -> list:
             ends.append(((_port((cx, w), x, side)[0] + off, side * _BOX_H / 2), bow))
     return ends
 
-# %% ../nbs/04_viz.qmd 384
+# %% ../nbs/04_viz.qmd 403
 _KNOWN_TYPES = ("LinearSynapse", "LinearSynapseWithBias", "BiasSynapse", "ConvSynapse", "HopfieldSynapse",
                 "AttentionSynapse", "TensorSynapse")  # the same colour for the same class in every picture
 
@@ -217,7 +221,7 @@ def _draw_synapse(ax: Axes, eid: Hashable, info: dict, at: tuple, ends: list, co
     ax.text(x, y + (0.22 if up else -0.22), f"{eid}\n{info['type']}", ha="center", va="bottom" if up else "top",
             fontsize=7.5, zorder=6, bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
 
-# %% ../nbs/04_viz.qmd 414
+# %% ../nbs/04_viz.qmd 433
 def draw_ham(
     ham,                        # the HAM to draw
     ax: Axes | None = None,     # where to draw; a new figure sized to the graph when None
@@ -232,8 +236,8 @@ def draw_ham(
     widths = _box_widths(layers)
     centres = np.cumsum([0.0] + [(a + b) / 2 + _GAP for a, b in zip(widths, widths[1:])]).tolist()
     boxes = list(zip(centres, widths))
-    members = {eid: (sorted({index[n] for n in e["layers"]}), len(set(e["layers"])) == len(e["layers"]))
-               for eid, e in edges.items()}
+    members = {eid: (sorted({index[n] for n in e["layers"]}), len(set(e["layers"])) == len(e["layers"]),
+                     _text_width(e["label"])) for eid, e in edges.items()}
     pos = _place_synapses(boxes, members)
     ys = [0.0] + [y for _, y, _ in pos.values()]
     bottom, top = min(ys) - 1.0, max(ys) + 1.0
@@ -250,7 +254,7 @@ def draw_ham(
     ax.axis("off")
     return ax
 
-# %% ../nbs/04_viz.qmd 616
+# %% ../nbs/04_viz.qmd 662
 @eqx.filter_jit
 def _trajectory(ham, xs, steps: int, dt, clamp):
     "`steps` calls of `ham.step` in one `lax.scan`, the states of every step stacked after the initial ones."
@@ -260,7 +264,7 @@ def _trajectory(ham, xs, steps: int, dt, clamp):
     _, traj = jax.lax.scan(body, xs, None, length=steps)
     return jax.tree.map(lambda x0, t: jnp.concatenate([x0[None], t]), xs, traj)
 
-# %% ../nbs/04_viz.qmd 628
+# %% ../nbs/04_viz.qmd 674
 def trajectory(
     ham,                                    # the HAM whose dynamics to follow
     xs: dict | list,                        # initial state of every layer, batched or not
@@ -277,9 +281,9 @@ def trajectory(
     traj = _trajectory(ham, xs, steps, jnp.asarray(dt, jnp.float32), clamp)
     return {k: traj[k] for k in xs} if isinstance(xs, dict) else traj  # jit sorts dict keys; keep the caller's order
 
-# %% ../nbs/04_viz.qmd 686
+# %% ../nbs/04_viz.qmd 732
 def _stack_states(traj) -> dict:
-    "A trajectory as {layer: array with time first}, from such a dict or list (one array per layer) or a list of states."
+    "{layer: states with time first}, from such a dict, a list of one array per layer, or a list of states."
     if isinstance(traj, Mapping):
         return {k: jnp.asarray(v) for k, v in traj.items()}
     if isinstance(traj, Sequence) and traj and all(isinstance(t, Mapping) for t in traj):
@@ -291,7 +295,7 @@ def _stack_states(traj) -> dict:
     raise ValueError(f"`traj` must be stacked states, time first (a dict, or a list with one array per layer), or a "
                      f"non-empty list of states; got {type(traj).__name__}.")
 
-# %% ../nbs/04_viz.qmd 702
+# %% ../nbs/04_viz.qmd 748
 def mean_abs_updates(
     traj,  # dict of states stacked on a leading time axis (as from `trajectory`), or a list of state dicts
 ) -> dict[Hashable, Float[Array, " steps"]]:
@@ -302,7 +306,7 @@ def mean_abs_updates(
         raise ValueError(f"`traj` needs the same number (≥ 2) of time points for every layer, got {lengths}.")
     return {k: jnp.abs(jnp.diff(v, axis=0)).reshape(v.shape[0] - 1, -1).mean(axis=1) for k, v in traj.items()}
 
-# %% ../nbs/04_viz.qmd 745
+# %% ../nbs/04_viz.qmd 791
 def _time_axis(ax: Axes, n: int, dt: float | None) -> np.ndarray:
     "The horizontal values of `n` points, in steps or, given `dt`, in time; labels the axis to match."
     ax.set_xlabel("step" if dt is None else "time")
@@ -312,7 +316,7 @@ def _new_axes(ax: Axes | None, size=(5.0, 3.0)) -> Axes:
     "`ax`, or the axes of a new figure of `size` inches."
     return plt.subplots(figsize=size, layout="constrained")[1] if ax is None else ax
 
-# %% ../nbs/04_viz.qmd 757
+# %% ../nbs/04_viz.qmd 803
 def plot_energy(
     energies: Float[Array, "*samples steps"],  # energy trace from `descend`: (steps,) or (samples, steps)
     ax: Axes | None = None,                    # where to draw; a new figure when None
@@ -343,7 +347,7 @@ def plot_energy(
     ax.set_ylabel("energy")
     return ax
 
-# %% ../nbs/04_viz.qmd 823
+# %% ../nbs/04_viz.qmd 869
 def plot_updates(
     traj,                       # dict of stacked states from `trajectory`, or a list of state dicts
     ax: Axes | None = None,     # where to draw; a new figure when None
@@ -362,7 +366,7 @@ def plot_updates(
     ax.legend(title="layer", fontsize=8)
     return ax
 
-# %% ../nbs/04_viz.qmd 879
+# %% ../nbs/04_viz.qmd 925
 def _as_images(row, shape: tuple[int, ...] | None, r: int) -> np.ndarray:
     "Row `r` of `plot_images` as an (n, H, W) or (n, H, W, C) numpy array."
     a = np.asarray(row, dtype=float)
@@ -385,7 +389,7 @@ def _unit_range(img: np.ndarray, vmin: float | None, vmax: float | None) -> np.n
     hi = img.max() if vmax is None else vmax
     return np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
 
-# %% ../nbs/04_viz.qmd 904
+# %% ../nbs/04_viz.qmd 950
 def plot_images(
     rows,                                      # list of image stacks, one per row, or a dict title -> stack
     *,

@@ -8,8 +8,8 @@ run the same descent are timed in one process, on the same weights and initial s
                 (and, as `descend+trace`, with the energy trace it returns by default);
   (b) floor     the gradients written out by hand (x_img <- x_img + dt (-x_img + W1 g_hid), ...),
                 no hamux, in one jitted `lax.scan`: what a careful JAX programmer would write;
-  (c) loop      a Python loop calling the jitted `ham.vectorize().dEdact` (and `activations`) each
-                step and updating the states eagerly, the way hamux 0.2 users write it.
+  (c) loop      the loop of the hamux 0.2 README: each step calls `vham.activations`, a jitted
+                `vham.dEdact` (`vham = ham.vectorize()`) and updates the states eagerly in Python.
 
 Each is run once to compile, then timed `--repeats` times (`block_until_ready`); the table gives the
 median seconds per Euler step and the ratios a/b (target: within 1.1) and c/a (target: at least 5 at
@@ -89,16 +89,11 @@ def _dEdact(vham, xhats, xs):
     return vham.dEdact(xhats, xs)
 
 
-@eqx.filter_jit
-def _activations(vham, xs):
-    return vham.activations(xs)
-
-
 def run_loop(ham, xs, steps, dt):
-    "(c) a Python loop over jitted `dEdact`, as hamux 0.2 users write it."
+    "(c) the hamux 0.2 README loop: activations, a jitted `dEdact` and an eager update, once per step."
     vham = ham.vectorize()
     for _ in range(steps):
-        xhats = _activations(vham, xs)
+        xhats = vham.activations(xs)
         grads = _dEdact(vham, xhats, xs)
         xs = jax.tree.map(lambda x, g: x - dt * g, xs, grads)
     return xs
