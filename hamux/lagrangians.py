@@ -9,14 +9,14 @@ import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
-# %% ../nbs/00_lagrangians.qmd 140
+# %% ../nbs/00_lagrangians.qmd 141
 def lagr_identity(
     x: Float[Array, "*shape"],  # state of a layer
 ) -> Float[Array, ""]:
     "½‖x‖², whose gradient is the identity: linear neurons."
     return 0.5 * jnp.sum(x**2)
 
-# %% ../nbs/00_lagrangians.qmd 169
+# %% ../nbs/00_lagrangians.qmd 180
 def lagr_repu(
     x: Float[Array, "*shape"],  # state of a layer
     n: float = 2,               # degree of the rectified polynomial, at least 1
@@ -32,53 +32,53 @@ def lagr_relu(
     "½ Σ max(x, 0)², whose gradient is the ReLU."
     return lagr_repu(x, 2)
 
-# %% ../nbs/00_lagrangians.qmd 232
+# %% ../nbs/00_lagrangians.qmd 243
 def lagr_exp(
     x: Float[Array, "*shape"],  # state of a layer
-    beta: float | Array = 1.0,      # inverse temperature, positive
+    beta: float | Array = 1.0,  # inverse temperature, positive
 ) -> Float[Array, ""]:
     "(1/β) Σ exp(βx), whose gradient is exp(βx); finite for βx ≤ 70 (exp overflows float32 past 88)."
     return jnp.sum(jnp.exp(beta * x)) / beta
 
 def lagr_rexp(
     x: Float[Array, "*shape"],  # state of a layer
-    beta: float | Array = 1.0,      # inverse temperature, positive
+    beta: float | Array = 1.0,  # inverse temperature, positive
 ) -> Float[Array, ""]:
     "(1/β) Σ (exp(βr) - 1 - βr) with r = max(x, 0): the rectified exponential max(exp(βx) - 1, 0)."
     r = beta * jax.nn.relu(x)
     return jnp.sum(jnp.expm1(r) - r) / beta
 
-# %% ../nbs/00_lagrangians.qmd 282
+# %% ../nbs/00_lagrangians.qmd 293
 def lagr_tanh(
     x: Float[Array, "*shape"],  # state of a layer
-    beta: float | Array = 1.0,      # inverse temperature (slope at 0), positive
+    beta: float | Array = 1.0,  # inverse temperature (slope at 0), positive
 ) -> Float[Array, ""]:
     "(1/β) Σ log cosh(βx), whose gradient is tanh(βx); written with logaddexp so it never overflows."
     y = beta * x
     return jnp.sum(jnp.logaddexp(y, -y) - jnp.log(2.0)) / beta
 
-# %% ../nbs/00_lagrangians.qmd 307
+# %% ../nbs/00_lagrangians.qmd 318
 def lagr_sigmoid(
     x: Float[Array, "*shape"],  # state of a layer
-    beta: float | Array = 1.0,      # inverse temperature, positive
+    beta: float | Array = 1.0,  # inverse temperature, positive
 ) -> Float[Array, ""]:
     "(1/β) Σ softplus(βx), whose gradient is the sigmoid σ(βx)."
     return jnp.sum(jax.nn.softplus(beta * x)) / beta
 
-# %% ../nbs/00_lagrangians.qmd 333
+# %% ../nbs/00_lagrangians.qmd 344
 def lagr_softmax(
     x: Float[Array, "*shape"],         # state of a layer
-    beta: float | Array = 1.0,             # inverse temperature, positive
+    beta: float | Array = 1.0,         # inverse temperature, positive
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) that the softmax normalises over
 ) -> Float[Array, ""]:
     "(1/β) logsumexp(βx) along `axis`, summed over the other axes; its gradient is softmax(βx)."
     return jnp.sum(jax.nn.logsumexp(beta * x, axis=axis)) / beta
 
-# %% ../nbs/00_lagrangians.qmd 367
+# %% ../nbs/00_lagrangians.qmd 378
 def lagr_layernorm(
     x: Float[Array, "*shape"],         # state of a layer
-    gamma: float | Array = 1.0,            # scale of the normalised output, a non-negative scalar
-    delta: float | Array = 0.0,            # bias, a scalar or an array that broadcasts against `x`
+    gamma: float | Array = 1.0,        # scale of the normalised output, a non-negative scalar
+    delta: float | Array = 0.0,        # bias, a scalar or an array that broadcasts against `x`
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over
     eps: float = 1e-5,                 # added to the variance, keeps L smooth when all units are equal
 ) -> Float[Array, ""]:
@@ -90,11 +90,11 @@ def lagr_layernorm(
     D = x.size // var.size
     return D * gamma * jnp.sum(jnp.sqrt(var + eps)) + jnp.sum(delta * x)
 
-# %% ../nbs/00_lagrangians.qmd 424
+# %% ../nbs/00_lagrangians.qmd 435
 def lagr_spherical_norm(
     x: Float[Array, "*shape"],         # state of a layer
-    gamma: float | Array = 1.0,            # radius of the sphere, a non-negative scalar
-    delta: float | Array = 0.0,            # bias, a scalar or an array that broadcasts against `x`
+    gamma: float | Array = 1.0,        # radius of the sphere, a non-negative scalar
+    delta: float | Array = 0.0,        # bias, a scalar or an array that broadcasts against `x`
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over
     eps: float = 1e-5,                 # added to the squared norm, keeps L smooth at x = 0
 ) -> Float[Array, ""]:
@@ -104,14 +104,14 @@ def lagr_spherical_norm(
                          "is not the gradient of any Lagrangian. Put per-unit scales in a synapse instead.")
     return gamma * jnp.sum(jnp.sqrt(jnp.sum(x**2, axis=axis) + eps)) + jnp.sum(delta * x)
 
-# %% ../nbs/00_lagrangians.qmd 473
+# %% ../nbs/00_lagrangians.qmd 484
 def _ghost_terms(x, axis):
     "The stabiliser m = max(0, max x), exp(x - m) and the ghost normaliser exp(-m) + Σ exp(x - m)."
     m = jax.lax.stop_gradient(jnp.maximum(jnp.max(x, axis=axis, keepdims=True), 0.0))
     e = jnp.exp(x - m)
     return m, e, jnp.exp(-m) + jnp.sum(e, axis=axis, keepdims=True)
 
-# %% ../nbs/00_lagrangians.qmd 482
+# %% ../nbs/00_lagrangians.qmd 493
 def lagr_ghostmax(
     x: Float[Array, "*shape"],         # state of a layer
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over

@@ -173,7 +173,7 @@ def RepuLayer(
 # %% ../nbs/01_neurons.qmd 384
 def TanhLayer(
     shape: int | tuple[int, ...],  # shape of one state
-    beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
+    beta: float | Array = 1.0,     # inverse temperature, positive (trainable)
     *,
     tau: float = 1.0,              # time constant
 ) -> NeuronLayer:
@@ -183,7 +183,7 @@ def TanhLayer(
 
 def SigmoidLayer(
     shape: int | tuple[int, ...],  # shape of one state
-    beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
+    beta: float | Array = 1.0,     # inverse temperature, positive (trainable)
     *,
     tau: float = 1.0,              # time constant
 ) -> NeuronLayer:
@@ -193,7 +193,7 @@ def SigmoidLayer(
 
 def ExpLayer(
     shape: int | tuple[int, ...],  # shape of one state
-    beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
+    beta: float | Array = 1.0,     # inverse temperature, positive (trainable)
     *,
     tau: float = 1.0,              # time constant
 ) -> NeuronLayer:
@@ -204,7 +204,7 @@ def ExpLayer(
 # %% ../nbs/01_neurons.qmd 419
 def SoftmaxLayer(
     shape: int | tuple[int, ...],      # shape of one state
-    beta: float | Array = 1.0,             # inverse temperature, positive (trainable)
+    beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) the softmax normalises over (static)
     *,
     tau: float = 1.0,                  # time constant
@@ -216,8 +216,8 @@ def SoftmaxLayer(
 # %% ../nbs/01_neurons.qmd 433
 def LayerNormLayer(
     shape: int | tuple[int, ...],      # shape of one state
-    gamma: float | Array = 1.0,            # scale, a non-negative scalar (trainable)
-    delta: float | Array = 0.0,            # bias, a scalar or one per unit (trainable)
+    gamma: float | Array = 1.0,        # scale, a non-negative scalar (trainable)
+    delta: float | Array = 0.0,        # bias, a scalar or one per unit (trainable)
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over (static)
     eps: float = 1e-5,                 # added to the variance (static)
     *,
@@ -231,8 +231,8 @@ def LayerNormLayer(
 
 def SphericalNormLayer(
     shape: int | tuple[int, ...],      # shape of one state
-    gamma: float | Array = 1.0,            # radius, a non-negative scalar (trainable)
-    delta: float | Array = 0.0,            # bias, a scalar or one per unit (trainable)
+    gamma: float | Array = 1.0,        # radius, a non-negative scalar (trainable)
+    delta: float | Array = 0.0,        # bias, a scalar or one per unit (trainable)
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over (static)
     eps: float = 1e-5,                 # added to the squared norm (static)
     *,

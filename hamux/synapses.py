@@ -43,7 +43,7 @@ def _check_sizes(name: str, sizes, params: str, xhats):
         raise ValueError(f"{name} expects activations of {_listing(sizes)} units ({params}), got shapes "
                          f"{_listing(tuple(x.shape) for x in xhats)}{_batch_hint(sizes, xhats)}.")
 
-# %% ../nbs/02_synapses.qmd 127
+# %% ../nbs/02_synapses.qmd 123
 def _normal(key: PRNGKeyArray, shape: tuple[int, ...], std: float) -> Float[Array, "*shape"]:
     "Normal draws of standard deviation `std`, drawn flat and reshaped."
     return (std * jr.normal(key, (math.prod(shape),))).reshape(shape)

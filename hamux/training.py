@@ -216,7 +216,7 @@ def equilibrium(
         return one(xs, {})
     return jax.vmap(one)(xs, {k: m for k, m in masks.items() if batched[k]})
 
-# %% ../nbs/08_training.qmd 500
+# %% ../nbs/08_training.qmd 502
 def readout(
     ham: HAM,                          # the network
     inputs: Mapping[Hashable, Array],  # the state of each clamped layer, by name; a leading batch axis for a batch
@@ -244,7 +244,7 @@ def readout(
     out = equilibrium(ham, xs, steps, dt, clamp={k: True for k in inputs}, tol=tol, adjoint=adjoint)
     return ham.activations(out)[layer] if activations else out[layer]
 
-# %% ../nbs/08_training.qmd 564
+# %% ../nbs/08_training.qmd 566
 @eqx.filter_jit
 def _train_step(params, static, opt_state, x, y, loss_fn, optimizer, has_aux):
     "One optax step on the loss of one batch; returns the new parameters and state, the loss and its metrics."
@@ -278,7 +278,7 @@ def _check_fit_args(model, batches, optimizer, epochs, checkpoint_dir):
             raise FileExistsError(f"`checkpoint_dir` ({checkpoint_dir}) already holds {taken[0].name}; "
                                   "choose an empty directory so no checkpoint is overwritten.")
 
-# %% ../nbs/08_training.qmd 600
+# %% ../nbs/08_training.qmd 602
 def fit(
     model: eqx.Module,      # the HAM (or any module) to train
     loss_fn: Callable,      # loss_fn(model, x, y) -> scalar loss, or (loss, dict of metrics) with `has_aux`
