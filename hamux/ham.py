@@ -11,14 +11,16 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+import numpy as np
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
+from typing_extensions import TypeAliasType
 
 from .neurons import NeuronLayer
 from .synapses import LazySynapse
 
-# %% ../nbs/03_ham.qmd 108
+# %% ../nbs/03_ham.qmd 109
 Name = Hashable  # a layer's or a synapse's key: its name in a dict, its position in a list
-States = dict[Name, Float[Array, "..."]] | list[Float[Array, "..."]]  # one array per layer
+States = TypeAliasType("States", dict[Name, Float[Array, "..."]] | list[Float[Array, "..."]])  # one array per layer
 
 def _names(parts: Mapping | Sequence) -> list:
     "The keys of a dict of parts, or the positions of a list of them."
@@ -48,7 +50,7 @@ def _as_connection(conn, layers: list, synapses: list) -> tuple[tuple[Name, ...]
                          f"known synapses: {synapses}.")
     return names, syn
 
-# %% ../nbs/03_ham.qmd 156
+# %% ../nbs/03_ham.qmd 157
 def _kind(synapse) -> str:
     "The synapse's class name, `lazy <Class>` for a lazy one."
     cls = getattr(synapse, "cls", None) if isinstance(synapse, LazySynapse) else None
@@ -84,7 +86,7 @@ def _build_lazy(synapses: Mapping | Sequence, connections: tuple, shapes: Mappin
                              f"of shapes {conn_shapes}: {e}") from e
     return built
 
-# %% ../nbs/03_ham.qmd 198
+# %% ../nbs/03_ham.qmd 199
 def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
     "Raise a `ValueError` naming `conn` unless `synapse` takes activations of `shapes` and returns a scalar."
     _check_arity(conn, synapse, shapes)
@@ -97,7 +99,7 @@ def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
         got = f"shape {out.shape}" if hasattr(out, "shape") else repr(out)
         raise ValueError(f"{what} must return a scalar energy for activations of shapes {shapes}, got {got}.")
 
-# %% ../nbs/03_ham.qmd 220
+# %% ../nbs/03_ham.qmd 221
 def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | None:
     "None for single states, the batch size for states with one leading batch axis; a `ValueError` otherwise."
     names = _names(neurons)
@@ -119,7 +121,7 @@ def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | N
                          f"(None: single): {sizes}.")
     return next(iter(sizes.values()), None)
 
-# %% ../nbs/03_ham.qmd 252
+# %% ../nbs/03_ham.qmd 253
 def _clamp_masks(neurons: Mapping | Sequence, clamp, bs: int | None) -> dict:
     "`clamp` as a dict over all layers: None (free), True (held) or a boolean mask of the held units."
     names = _names(neurons)
@@ -140,6 +142,10 @@ def _clamp_masks(neurons: Mapping | Sequence, clamp, bs: int | None) -> dict:
         masks[k] = m
     return masks
 
+def _as_f32(v):
+    "A number as a float32 array that `jit` traces (numpy's, which is cheaper to make than jax's)."
+    return np.asarray(v, np.float32) if isinstance(v, (int, float)) else jnp.asarray(v, jnp.float32)
+
 @eqx.filter_jit
 def _apply(fn: Callable, batched: bool, trees: dict):
     "`fn(**trees)`, compiled, and mapped with `jax.vmap` over the leading axis of `trees` when `batched`."
@@ -158,7 +164,7 @@ def _advance(x, u, alpha, mask):
     new = x + (alpha * u).astype(x.dtype)
     return new if mask is None else jnp.where(mask, x, new)
 
-# %% ../nbs/03_ham.qmd 320
+# %% ../nbs/03_ham.qmd 325
 class HAM(eqx.Module):
     "A hypergraph of neuron layers joined by hypersynapses, with one energy that its dynamics descend."
     neurons: dict[Name, NeuronLayer] | list[NeuronLayer]  # the layers, by name (a dict) or by position (a list)
@@ -241,7 +247,7 @@ class HAM(eqx.Module):
              ) -> States:
         "One Euler step of `tau dx/dt = −∂E/∂xhat`, holding clamped layers or units fixed."
         masks = _clamp_masks(self.neurons, clamp, _batch_size(self.neurons, xs))
-        return _step(self, xs, jnp.asarray(dt, jnp.float32), masks)
+        return _step(self, xs, _as_f32(dt), masks)
 
     def vectorize(self) -> "VectorizedHAM":
         "The hamux 0.2 batch API: this HAM, with methods that take states with a leading batch axis."
@@ -289,7 +295,7 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 465
+# %% ../nbs/03_ham.qmd 497
 class VectorizedHAM(eqx.Module):
     "A `HAM` whose methods take states with a leading batch axis and map over it with `jax.vmap` (hamux 0.2's API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
@@ -354,7 +360,7 @@ class VectorizedHAM(eqx.Module):
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 758
+# %% ../nbs/03_ham.qmd 795
 def _masked(u, mask):
     "The update `u` with the held units (all of them for True) set to zero."
     if mask is None:
@@ -371,7 +377,7 @@ def _euler(ham: HAM, masks: dict, dt, return_energy: bool):
         return E, u, _like(ham.neurons, new)
     return move
 
-# %% ../nbs/03_ham.qmd 780
+# %% ../nbs/03_ham.qmd 817
 def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool):
     "`descend` for one sample: `steps` Euler steps in a `lax.scan`, or a while loop that stops at `tol`."
     move = _euler(ham, masks, dt, return_trace)
@@ -395,7 +401,7 @@ def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: b
         trace = jnp.where(jnp.arange(steps) < n, trace, trace[jnp.maximum(n - 1, 0)])
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 806
+# %% ../nbs/03_ham.qmd 843
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool, batched: bool):
     "`_descend_one`, mapped over the batch (and over clamp masks that have a batch axis), checked for overflow."
@@ -412,7 +418,7 @@ def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool,
                                    "try a smaller `dt` (or larger time constants `tau`).")
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 828
+# %% ../nbs/03_ham.qmd 865
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis
@@ -424,7 +430,7 @@ def descend(
     return_trace: bool = True,  # also return the energy at the start of every step
 ) -> tuple[States, Float[Array, "*batch steps"] | None]:
     "Integrate `tau dx/dt = −∂E/∂xhat` from `xs` in one jitted loop; returns `(xs, energies)`, energies or None."
-    ham = ham.unvectorize()
+    ham = ham._ham if isinstance(ham, VectorizedHAM) else ham
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"`steps` must be a non-negative int, got {steps!r}.")
     if isinstance(dt, (int, float)) and not dt > 0:
@@ -434,5 +440,5 @@ def descend(
     bs = _batch_size(ham.neurons, xs)
     masks = _clamp_masks(ham.neurons, clamp, bs)
     xs = dict(xs) if isinstance(xs, Mapping) else list(xs)
-    tol = None if tol is None else jnp.asarray(tol, jnp.float32)
-    return _descend(ham, xs, masks, steps, jnp.asarray(dt, jnp.float32), tol, return_trace, bs is not None)
+    dt, tol = (None if v is None else _as_f32(v) for v in (dt, tol))
+    return _descend(ham, xs, masks, steps, dt, tol, return_trace, bs is not None)
