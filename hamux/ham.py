@@ -104,8 +104,9 @@ def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | N
     "None for single states, the batch size for states with one leading batch axis; a `ValueError` otherwise."
     names = _names(neurons)
     if isinstance(xs, Mapping) != isinstance(neurons, Mapping) or set(_names(xs)) != set(names):
-        got = sorted(xs, key=str) if isinstance(xs, Mapping) else f"a {type(xs).__name__} of length {len(xs)}"
-        raise ValueError(f"expected one {what} per layer, keyed like `neurons` ({names}), got {got}.")
+        kind = "a dict" if isinstance(neurons, Mapping) else "a list"
+        got = f"a dict with keys {list(xs)}" if isinstance(xs, Mapping) else f"a {type(xs).__name__} of length {len(xs)}"
+        raise ValueError(f"expected {kind} of one {what} per layer, keyed like `neurons` ({names}), got {got}.")
     sizes = {}
     for k in names:
         shape, got = neurons[k].shape, jnp.shape(xs[k])
@@ -121,7 +122,7 @@ def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | N
                          f"(None: single): {sizes}.")
     return next(iter(sizes.values()), None)
 
-# %% ../nbs/03_ham.qmd 253
+# %% ../nbs/03_ham.qmd 254
 def _clamp_masks(neurons: Mapping | Sequence, clamp, bs: int | None) -> dict:
     "`clamp` as a dict over all layers: None (free), True (held) or a boolean mask of the held units."
     names = _names(neurons)
@@ -164,7 +165,7 @@ def _advance(x, u, alpha, mask):
     new = x + (alpha * u).astype(x.dtype)
     return new if mask is None else jnp.where(mask, x, new)
 
-# %% ../nbs/03_ham.qmd 325
+# %% ../nbs/03_ham.qmd 328
 class HAM(eqx.Module):
     "A hypergraph of neuron layers joined by hypersynapses, with one energy that its dynamics descend."
     neurons: dict[Name, NeuronLayer] | list[NeuronLayer]  # the layers, by name (a dict) or by position (a list)
@@ -295,7 +296,7 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 497
+# %% ../nbs/03_ham.qmd 500
 class VectorizedHAM(eqx.Module):
     "A `HAM` whose methods take states with a leading batch axis and map over it with `jax.vmap` (hamux 0.2's API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
@@ -360,7 +361,7 @@ class VectorizedHAM(eqx.Module):
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 795
+# %% ../nbs/03_ham.qmd 798
 def _masked(u, mask):
     "The update `u` with the held units (all of them for True) set to zero."
     if mask is None:
@@ -377,7 +378,7 @@ def _euler(ham: HAM, masks: dict, dt, return_energy: bool):
         return E, u, _like(ham.neurons, new)
     return move
 
-# %% ../nbs/03_ham.qmd 817
+# %% ../nbs/03_ham.qmd 820
 def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool):
     "`descend` for one sample: `steps` Euler steps in a `lax.scan`, or a while loop that stops at `tol`."
     move = _euler(ham, masks, dt, return_trace)
@@ -401,7 +402,7 @@ def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: b
         trace = jnp.where(jnp.arange(steps) < n, trace, trace[jnp.maximum(n - 1, 0)])
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 843
+# %% ../nbs/03_ham.qmd 846
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool, batched: bool):
     "`_descend_one`, mapped over the batch (and over clamp masks that have a batch axis), checked for overflow."
@@ -418,14 +419,14 @@ def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool,
                                    "try a smaller `dt` (or larger time constants `tau`).")
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 865
+# %% ../nbs/03_ham.qmd 868
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis
     steps: int,  # the number of Euler steps (the most, with `tol`)
     dt: float | Float[Array, ""],  # step size; layer `k` moves by `dt / tau_k` times its update
     *,
-    clamp: Mapping | Sequence | None = None,  # per layer: True to hold it fixed, or a boolean mask of held units
+    clamp: Mapping[Name, bool | Bool[Array, "..."]] | Sequence | None = None,  # per layer: True, or a mask of held units
     tol: float | None = None,  # stop a sample once its largest |update| falls below this
     return_trace: bool = True,  # also return the energy at the start of every step
 ) -> tuple[States, Float[Array, "*batch steps"] | None]:
