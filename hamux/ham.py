@@ -258,6 +258,12 @@ class HAM(eqx.Module):
         "This HAM, which is already plain (the inverse of `VectorizedHAM.vectorize`)."
         return self
 
+    def visualize(self, ax=None, **kwargs):
+        "Draw this HAM as a graph of its layers and synapses; see `hamux.viz.draw_ham`."
+        from hamux.viz import draw_ham  # imported on use, so `import hamux` does not load the plotting stack
+
+        return draw_ham(self, ax, **kwargs)
+
     def _layers(self):
         return [(k, self.neurons[k]) for k in _names(self.neurons)]
 
@@ -296,7 +302,7 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 500
+# %% ../nbs/03_ham.qmd 506
 class VectorizedHAM(eqx.Module):
     "A `HAM` whose methods take states with a leading batch axis and map over it with `jax.vmap` (hamux 0.2's API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
@@ -355,13 +361,17 @@ class VectorizedHAM(eqx.Module):
     def vectorize(self) -> "VectorizedHAM": return self
     def unvectorize(self) -> HAM: return self._ham
 
+    def visualize(self, ax=None, **kwargs):
+        "Draw the underlying HAM; see `hamux.viz.draw_ham`."
+        return self._ham.visualize(ax, **kwargs)
+
     def _batched(self, xs):
         if _batch_size(self._ham.neurons, xs) is None:
             raise ValueError("a `VectorizedHAM` takes states with a leading batch axis, got single states; add one "
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 798
+# %% ../nbs/03_ham.qmd 808
 def _masked(u, mask):
     "The update `u` with the held units (all of them for True) set to zero."
     if mask is None:
@@ -378,7 +388,7 @@ def _euler(ham: HAM, masks: dict, dt, return_energy: bool):
         return E, u, _like(ham.neurons, new)
     return move
 
-# %% ../nbs/03_ham.qmd 820
+# %% ../nbs/03_ham.qmd 830
 def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool):
     "`descend` for one sample: `steps` Euler steps in a `lax.scan`, or a while loop that stops at `tol`."
     move = _euler(ham, masks, dt, return_trace)
@@ -402,7 +412,7 @@ def _descend_one(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: b
         trace = jnp.where(jnp.arange(steps) < n, trace, trace[jnp.maximum(n - 1, 0)])
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 846
+# %% ../nbs/03_ham.qmd 856
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool, batched: bool):
     "`_descend_one`, mapped over the batch (and over clamp masks that have a batch axis), checked for overflow."
@@ -419,7 +429,7 @@ def _descend(ham: HAM, xs, masks: dict, steps: int, dt, tol, return_trace: bool,
                                    "try a smaller `dt` (or larger time constants `tau`).")
     return xs, trace
 
-# %% ../nbs/03_ham.qmd 868
+# %% ../nbs/03_ham.qmd 878
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis

@@ -254,7 +254,7 @@ def draw_ham(
     ax.axis("off")
     return ax
 
-# %% ../nbs/04_viz.qmd 662
+# %% ../nbs/04_viz.qmd 667
 @eqx.filter_jit
 def _trajectory(ham, xs, steps: int, dt, clamp):
     "`steps` calls of `ham.step` in one `lax.scan`, the states of every step stacked after the initial ones."
@@ -264,7 +264,7 @@ def _trajectory(ham, xs, steps: int, dt, clamp):
     _, traj = jax.lax.scan(body, xs, None, length=steps)
     return jax.tree.map(lambda x0, t: jnp.concatenate([x0[None], t]), xs, traj)
 
-# %% ../nbs/04_viz.qmd 674
+# %% ../nbs/04_viz.qmd 679
 def trajectory(
     ham,                                    # the HAM whose dynamics to follow
     xs: dict | list,                        # initial state of every layer, batched or not
@@ -281,7 +281,7 @@ def trajectory(
     traj = _trajectory(ham, xs, steps, jnp.asarray(dt, jnp.float32), clamp)
     return {k: traj[k] for k in xs} if isinstance(xs, dict) else traj  # jit sorts dict keys; keep the caller's order
 
-# %% ../nbs/04_viz.qmd 732
+# %% ../nbs/04_viz.qmd 737
 def _stack_states(traj) -> dict:
     "{layer: states with time first}, from such a dict, a list of one array per layer, or a list of states."
     if isinstance(traj, Mapping):
@@ -295,7 +295,7 @@ def _stack_states(traj) -> dict:
     raise ValueError(f"`traj` must be stacked states, time first (a dict, or a list with one array per layer), or a "
                      f"non-empty list of states; got {type(traj).__name__}.")
 
-# %% ../nbs/04_viz.qmd 748
+# %% ../nbs/04_viz.qmd 753
 def mean_abs_updates(
     traj,  # dict of states stacked on a leading time axis (as from `trajectory`), or a list of state dicts
 ) -> dict[Hashable, Float[Array, " steps"]]:
@@ -306,7 +306,7 @@ def mean_abs_updates(
         raise ValueError(f"`traj` needs the same number (≥ 2) of time points for every layer, got {lengths}.")
     return {k: jnp.abs(jnp.diff(v, axis=0)).reshape(v.shape[0] - 1, -1).mean(axis=1) for k, v in traj.items()}
 
-# %% ../nbs/04_viz.qmd 791
+# %% ../nbs/04_viz.qmd 796
 def _time_axis(ax: Axes, n: int, dt: float | None) -> np.ndarray:
     "The horizontal values of `n` points, in steps or, given `dt`, in time; labels the axis to match."
     ax.set_xlabel("step" if dt is None else "time")
@@ -316,7 +316,7 @@ def _new_axes(ax: Axes | None, size=(5.0, 3.0)) -> Axes:
     "`ax`, or the axes of a new figure of `size` inches."
     return plt.subplots(figsize=size, layout="constrained")[1] if ax is None else ax
 
-# %% ../nbs/04_viz.qmd 803
+# %% ../nbs/04_viz.qmd 808
 def plot_energy(
     energies: Float[Array, "*samples steps"],  # energy trace from `descend`: (steps,) or (samples, steps)
     ax: Axes | None = None,                    # where to draw; a new figure when None
@@ -347,7 +347,7 @@ def plot_energy(
     ax.set_ylabel("energy")
     return ax
 
-# %% ../nbs/04_viz.qmd 869
+# %% ../nbs/04_viz.qmd 874
 def plot_updates(
     traj,                       # dict of stacked states from `trajectory`, or a list of state dicts
     ax: Axes | None = None,     # where to draw; a new figure when None
@@ -366,7 +366,7 @@ def plot_updates(
     ax.legend(title="layer", fontsize=8)
     return ax
 
-# %% ../nbs/04_viz.qmd 925
+# %% ../nbs/04_viz.qmd 930
 def _as_images(row, shape: tuple[int, ...] | None, r: int) -> np.ndarray:
     "Row `r` of `plot_images` as an (n, H, W) or (n, H, W, C) numpy array."
     a = np.asarray(row, dtype=float)
@@ -389,7 +389,7 @@ def _unit_range(img: np.ndarray, vmin: float | None, vmax: float | None) -> np.n
     hi = img.max() if vmax is None else vmax
     return np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
 
-# %% ../nbs/04_viz.qmd 950
+# %% ../nbs/04_viz.qmd 955
 def plot_images(
     rows,                                      # list of image stacks, one per row, or a dict title -> stack
     *,
