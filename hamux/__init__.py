@@ -11,7 +11,7 @@ from .neurons import (ExpLayer, IdentityLayer, LayerNormLayer, NeuronLayer, Relu
                            SigmoidLayer, SoftmaxLayer, SphericalNormLayer, TanhLayer)
 from .synapses import (AbstractSynapse, AttentionSynapse, BiasSynapse, ConvSynapse, HopfieldSynapse,
                             LazySynapse, LinearSynapse, LinearSynapseWithBias, TensorSynapse)
-from .ham import HAM, VectorizedHAM, descend
+from .ham import HAM, AbstractAdjoint, UnrolledAdjoint, VectorizedHAM, descend
 from .spec import ham_from_spec, register_layer, register_synapse, spec_of
 from .io import load, save
 from . import io, lagrangians, neurons, spec, synapses
