@@ -96,7 +96,7 @@ def _edge_table(ham) -> dict:
 # %% ../nbs/04_viz.qmd 185
 def ham_hypergraph(
     ham,  # the HAM whose layers and connections become nodes and hyperedges
-) -> "hypernetx.Hypergraph":
+):  # returns a `hypernetx.Hypergraph` (imported on use, so not annotated)
     "The HAM as a hypernetx hypergraph: a node per layer, a hyperedge per connection, each with label properties."
     import hypernetx as hnx  # imported here: hypernetx takes seconds to import and only this function needs it
     layers, edges = _layer_table(ham), _edge_table(ham)
