@@ -49,6 +49,11 @@ def page_source(ref: str) -> Path:
     raise FileNotFoundError(f"sidebar entry {ref!r} in docs_src/_quarto.yml is neither nbs/{ref} nor docs_src/{ref}")
 
 
+def _repo_path(ref: str) -> str:
+    "A page's source relative to the repository root, for links in README.md."
+    return str(page_source(ref).relative_to(ROOT)) if _exists(ref) else ref
+
+
 def _exists(ref: str) -> bool:
     return (NBS / ref).exists() or (SRC / ref).exists()
 
@@ -317,7 +322,7 @@ def readme(nb: dict) -> str:
             parts.append(f"# {fm.get('title', 'hamux')}\n\n> {fm.get('description', '')}".rstrip("> \n"))
         elif c["cell_type"] == "markdown":
             md = re.sub(r"^:::+.*$\n?", "", src, flags=re.M)
-            parts.append(re.sub(r"\]\(([\w/-]+)\.qmd\)", lambda m: f"](nbs/{m[1]}.qmd)", md).strip())
+            parts.append(re.sub(r"\]\(([\w/-]+\.qmd)\)", lambda m: f"]({_repo_path(m[1])})", md).strip())
         elif c["cell_type"] == "code" and c["metadata"].get("role") is None:
             d, body = directives(src)
             if _HIDE & d.keys() or d.get("include") == "false":
