@@ -4,26 +4,81 @@ __version__ = "0.3.0"
 # %% auto 0
 __all__ = []
 
-# %% ../nbs/09_api.qmd 37
-from .lagrangians import (ghostmax, lagr_exp, lagr_ghostmax, lagr_identity, lagr_layernorm, lagr_relu,
-                               lagr_repu, lagr_rexp, lagr_sigmoid, lagr_softmax, lagr_spherical_norm, lagr_tanh)
-from .neurons import (ExpLayer, IdentityLayer, LayerNormLayer, NeuronLayer, ReluLayer, RepuLayer,
-                           SigmoidLayer, SoftmaxLayer, SphericalNormLayer, TanhLayer)
-from .synapses import (AbstractSynapse, AttentionSynapse, BiasSynapse, ConvSynapse, HopfieldSynapse,
-                            LazySynapse, LinearSynapse, LinearSynapseWithBias, TensorSynapse)
-from .ham import HAM, AbstractAdjoint, UnrolledAdjoint, VectorizedHAM, descend
-from .spec import ham_from_spec, register_layer, register_synapse, spec_of
-from .io import load, save
-from . import io, lagrangians, neurons, spec, synapses
+# %% ../nbs/09_api.qmd 36
+import importlib as _importlib
+import pkgutil as _pkgutil
 
-# %% ../nbs/09_api.qmd 51
-_LAZY = ("viz", "data", "training")
+from . import lagrangians, neurons, synapses, ham, spec, io, training, data
+from .lagrangians import *
+from .neurons import *
+from .synapses import *
+from .ham import *
+from .spec import *
+from .io import *
+from .training import *
+from .data import *
+
+_OPTIONAL = {"viz": "viz"}  # module -> the extra its imports need
+
+
+def _package():
+    "The `hamux` package (also while this file runs as its `__init__`)."
+    return _importlib.import_module("hamux")
+
+
+def _public_modules() -> list[str]:
+    "Names of hamux's modules re-exported here: the ones above, then any newer public one, sorted."
+    listed = ["lagrangians", "neurons", "synapses", "ham", "spec", "io", "training", "data"]
+    found = sorted(m.name for m in _pkgutil.iter_modules(_package().__path__) if not m.name.startswith("_"))
+    return listed + [m for m in found if m not in listed and m not in _OPTIONAL]
+
+
+def _gather() -> list[str]:
+    "Every name in the `__all__` of each public module, first definition first; binds the ones not imported above."
+    names: list[str] = []
+    for mod_name in _public_modules():
+        mod = _importlib.import_module(f"hamux.{mod_name}")
+        for n in mod.__all__:
+            if n not in names:
+                globals().setdefault(n, getattr(mod, n))
+                names.append(n)
+    return names
+
+
+__all__ = _gather()
+
+# %% ../nbs/09_api.qmd 84
+def _optional_names(mod_name: str) -> list[str]:
+    "The `__all__` of an optional module, read from its source without importing it."
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(_package().__file__).parent / f"{mod_name}.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
+            return list(ast.literal_eval(node.value))
+    return []
+
+
+def _import_optional(mod_name: str):
+    try:
+        return _importlib.import_module(f"hamux.{mod_name}")
+    except ModuleNotFoundError as e:
+        raise ImportError(f"`hamux.{mod_name}` needs {e.name!r}, which comes with hamux's "
+                          f"`{_OPTIONAL[mod_name]}` extra: run `pip install \".[{_OPTIONAL[mod_name]}]\"` "
+                          "in a clone of hamux.") from e
 
 
 def __getattr__(name: str):
-    "Import `hamux.viz`, `hamux.data` and `hamux.training` on first use, keeping `import hamux` light."
-    if name in _LAZY:
-        import importlib
+    "Load `hamux.viz` on first use, as `hmx.viz` or through one of its names (`hmx.draw_ham`)."
+    if name in _OPTIONAL:
+        return _import_optional(name)
+    for mod_name in _OPTIONAL:
+        if name in _optional_names(mod_name):
+            return getattr(_import_optional(mod_name), name)
+    raise AttributeError(f"module 'hamux' has no attribute {name!r}; its public names are in `hamux.__all__`, "
+                         "and the drawing functions in `hamux.viz`.")
 
-        return importlib.import_module(f"hamux.{name}")
-    raise AttributeError(f"module 'hamux' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_OPTIONAL) | {n for m in _OPTIONAL for n in _optional_names(m)})

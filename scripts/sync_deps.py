@@ -1,7 +1,8 @@
 """Keep settings.ini's dependency lists and version in step with pyproject.toml.
 
 pyproject.toml is the source: its `dependencies` become settings.ini's
-`requirements`, its `dev` extra `dev_requirements`, and its version `version`.
+`requirements`, its `dev` extra `dev_requirements`, its version `version`, and
+the lower bound of `requires-python` `min_python`.
 
     python scripts/sync_deps.py          # rewrite settings.ini
     python scripts/sync_deps.py --check  # exit 1 and show the difference if out of step
@@ -12,10 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,8 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def wanted(pyproject: dict) -> dict[str, str]:
     "The settings.ini values that pyproject.toml implies."
     proj = pyproject["project"]
+    floor = re.fullmatch(r"\s*>=\s*([\d.]+)\s*", proj["requires-python"])
+    if floor is None:
+        raise ValueError(f"pyproject.toml: `requires-python` must be a plain lower bound like '>=3.11', "
+                         f"got {proj['requires-python']!r}")
     return {
         "version": proj["version"],
+        "min_python": floor[1],
         "requirements": " ".join(proj["dependencies"]),
         "dev_requirements": " ".join(proj["optional-dependencies"]["dev"]),
     }
