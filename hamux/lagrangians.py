@@ -2,21 +2,28 @@
 
 # %% auto 0
 __all__ = ['lagr_identity', 'lagr_repu', 'lagr_relu', 'lagr_exp', 'lagr_rexp', 'lagr_tanh', 'lagr_sigmoid', 'lagr_softmax',
-           'lagr_layernorm', 'lagr_spherical_norm', 'lagr_ghostmax', 'ghostmax']
+           'lagr_layernorm', 'lagr_spherical_norm', 'lagr_ghostmax', 'ghostmax', 'AbstractLagrangian', 'LagrIdentity',
+           'LagrRepu', 'LagrExp', 'LagrTanh', 'LagrSigmoid', 'LagrSoftmax', 'LagrLayerNorm', 'LagrSphericalNorm',
+           'LagrGhostmax', 'LagrFunction', 'as_lagrangian']
 
-# %% ../nbs/00_lagrangians.qmd 42
+# %% ../nbs/00_lagrangians.qmd 43
+import abc
+from collections.abc import Callable, Hashable
+
+import equinox as eqx
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float
 
-# %% ../nbs/00_lagrangians.qmd 141
+# %% ../nbs/00_lagrangians.qmd 147
 def lagr_identity(
     x: Float[Array, "*shape"],  # state of a layer
 ) -> Float[Array, ""]:
     "½‖x‖², whose gradient is the identity: linear neurons."
     return 0.5 * jnp.sum(x**2)
 
-# %% ../nbs/00_lagrangians.qmd 180
+# %% ../nbs/00_lagrangians.qmd 186
 def lagr_repu(
     x: Float[Array, "*shape"],  # state of a layer
     n: float = 2,               # degree of the rectified polynomial, at least 1
@@ -32,7 +39,7 @@ def lagr_relu(
     "½ Σ max(x, 0)², whose gradient is the ReLU."
     return lagr_repu(x, 2)
 
-# %% ../nbs/00_lagrangians.qmd 243
+# %% ../nbs/00_lagrangians.qmd 249
 def lagr_exp(
     x: Float[Array, "*shape"],  # state of a layer
     beta: float | Array = 1.0,  # inverse temperature, positive
@@ -48,7 +55,7 @@ def lagr_rexp(
     r = beta * jax.nn.relu(x)
     return jnp.sum(jnp.expm1(r) - r) / beta
 
-# %% ../nbs/00_lagrangians.qmd 293
+# %% ../nbs/00_lagrangians.qmd 299
 def lagr_tanh(
     x: Float[Array, "*shape"],  # state of a layer
     beta: float | Array = 1.0,  # inverse temperature (slope at 0), positive
@@ -57,7 +64,7 @@ def lagr_tanh(
     y = beta * x
     return jnp.sum(jnp.logaddexp(y, -y) - jnp.log(2.0)) / beta
 
-# %% ../nbs/00_lagrangians.qmd 318
+# %% ../nbs/00_lagrangians.qmd 324
 def lagr_sigmoid(
     x: Float[Array, "*shape"],  # state of a layer
     beta: float | Array = 1.0,  # inverse temperature, positive
@@ -65,7 +72,7 @@ def lagr_sigmoid(
     "(1/β) Σ softplus(βx), whose gradient is the sigmoid σ(βx)."
     return jnp.sum(jax.nn.softplus(beta * x)) / beta
 
-# %% ../nbs/00_lagrangians.qmd 344
+# %% ../nbs/00_lagrangians.qmd 350
 def lagr_softmax(
     x: Float[Array, "*shape"],         # state of a layer
     beta: float | Array = 1.0,         # inverse temperature, positive
@@ -74,7 +81,7 @@ def lagr_softmax(
     "(1/β) logsumexp(βx) along `axis`, summed over the other axes; its gradient is softmax(βx)."
     return jnp.sum(jax.nn.logsumexp(beta * x, axis=axis)) / beta
 
-# %% ../nbs/00_lagrangians.qmd 378
+# %% ../nbs/00_lagrangians.qmd 384
 def lagr_layernorm(
     x: Float[Array, "*shape"],         # state of a layer
     gamma: float | Array = 1.0,        # scale of the normalised output, a non-negative scalar
@@ -90,7 +97,7 @@ def lagr_layernorm(
     D = x.size // var.size
     return D * gamma * jnp.sum(jnp.sqrt(var + eps)) + jnp.sum(delta * x)
 
-# %% ../nbs/00_lagrangians.qmd 435
+# %% ../nbs/00_lagrangians.qmd 441
 def lagr_spherical_norm(
     x: Float[Array, "*shape"],         # state of a layer
     gamma: float | Array = 1.0,        # radius of the sphere, a non-negative scalar
@@ -104,14 +111,14 @@ def lagr_spherical_norm(
                          "is not the gradient of any Lagrangian. Put per-unit scales in a synapse instead.")
     return gamma * jnp.sum(jnp.sqrt(jnp.sum(x**2, axis=axis) + eps)) + jnp.sum(delta * x)
 
-# %% ../nbs/00_lagrangians.qmd 484
+# %% ../nbs/00_lagrangians.qmd 490
 def _ghost_terms(x, axis):
     "The stabiliser m = max(0, max x), exp(x - m) and the ghost normaliser exp(-m) + Σ exp(x - m)."
     m = jax.lax.stop_gradient(jnp.maximum(jnp.max(x, axis=axis, keepdims=True), 0.0))
     e = jnp.exp(x - m)
     return m, e, jnp.exp(-m) + jnp.sum(e, axis=axis, keepdims=True)
 
-# %% ../nbs/00_lagrangians.qmd 493
+# %% ../nbs/00_lagrangians.qmd 499
 def lagr_ghostmax(
     x: Float[Array, "*shape"],         # state of a layer
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over
@@ -127,3 +134,234 @@ def ghostmax(
     "exp(x) / (1 + Σ exp x) along `axis`: a softmax with an extra logit fixed at 0."
     _, e, s = _ghost_terms(x, axis)
     return e / s
+
+# %% ../nbs/00_lagrangians.qmd 664
+def _shown(value) -> str:
+    "A short rendering of a concrete value for an error message."
+    a = np.asarray(value)
+    return repr(a.item()) if a.size == 1 else f"an array of shape {a.shape}, {np.array2string(a.ravel()[:6])}"
+
+_BOUNDS = {  # bound -> (test on a NumPy/JAX array, words, an example value)
+    "positive": (lambda a: a > 0, "positive and finite", 1.0),
+    "non-negative": (lambda a: a >= 0, "non-negative and finite", 1.0),
+    "finite": (lambda a: a == a, "finite", 0.0),
+}
+
+def _trainable(owner: str, name: str, bound: str = "positive", *, scalar: bool = True):
+    "A field converter: a number or array as an inexact JAX array, refused unless finite and within `bound`."
+    test, words, example = _BOUNDS[bound]
+    fix = f"pass a {words} number or float array, e.g. `{owner}({name}={example})`"
+
+    def convert(value):
+        a = value if isinstance(value, jax.Array) else np.asarray(value) if _is_number(value) else None
+        if a is None or a.dtype.kind not in "iuf":
+            raise TypeError(f"{owner}: `{name}` must be a number or a float array, got {type(value).__name__} "
+                            f"{value!r}; {fix}.")
+        a = a if isinstance(a, jax.Array) and jnp.issubdtype(a.dtype, jnp.inexact) else jnp.asarray(a, dtype=float)
+        if scalar and a.ndim != 0:
+            raise ValueError(f"{owner}: `{name}` must be a scalar, got an array of shape {a.shape}; {fix}.")
+        if isinstance(a, jax.core.Tracer):
+            return eqx.error_if(a, ~(jnp.isfinite(a) & test(a)), f"{owner}: `{name}` must be {words}; {fix}.")
+        c = np.asarray(a)
+        if not np.all(np.isfinite(c) & test(c)):
+            raise ValueError(f"{owner}: `{name}` must be {words}, got {_shown(c)}; {fix}.")
+        return a
+
+    return convert
+
+def _is_number(value) -> bool:
+    "A number, or a NumPy array or sequence of numbers; never a string or a boolean."
+    if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
+        return False
+    try:
+        return np.asarray(value).dtype.kind in "iuf"
+    except (TypeError, ValueError):
+        return False
+
+# %% ../nbs/00_lagrangians.qmd 709
+def _static_number(owner: str, name: str, lower: float, *, strict: bool):
+    "A converter for a static numeric option: a concrete number `>= lower` (`> lower` if `strict`), as a Python int or float."
+    words = f"{'greater than' if strict else 'at least'} {lower:g}"
+
+    def convert(value):
+        if isinstance(value, jax.core.Tracer) or not _is_number(value) or np.ndim(value) != 0:
+            raise TypeError(f"{owner}: `{name}` is a static option and must be a concrete Python number, got "
+                            f"{type(value).__name__} {value!r}; pass e.g. `{owner}({name}={lower + 1:g})`.")
+        v = np.asarray(value)
+        v = int(v) if v.dtype.kind in "iu" else float(v)
+        if not (np.isfinite(v) and (v > lower if strict else v >= lower)):
+            raise ValueError(f"{owner}: `{name}` must be finite and {words}, got {v!r}; "
+                             f"pass e.g. `{owner}({name}={lower + 1:g})`.")
+        return v
+
+    return convert
+
+def _axis(owner: str):
+    "A converter for `axis`: an int or a tuple of ints (a list becomes a tuple)."
+    def convert(value):
+        items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+        if not items or any(isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) for a in items):
+            raise TypeError(f"{owner}: `axis` must be an int or a non-empty tuple of ints, got {value!r}.")
+        items = tuple(int(a) for a in items)
+        return items if isinstance(value, (tuple, list)) else items[0]
+
+    return convert
+
+def _flag(owner: str, name: str):
+    "A converter for a boolean option: True or False only."
+    def convert(value):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{owner}: `{name}` must be True or False, got {type(value).__name__} {value!r}.")
+        return bool(value)
+
+    return convert
+
+# %% ../nbs/00_lagrangians.qmd 779
+class AbstractLagrangian(eqx.Module):
+    "A convex function of a whole layer's state, `L(x) -> scalar`; its gradient is the activation."
+
+    @abc.abstractmethod
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        "L(x) for one unbatched state `x`; use `jax.vmap` for a batch."
+
+# %% ../nbs/00_lagrangians.qmd 791
+class LagrIdentity(AbstractLagrangian):
+    r"$L(x) = \tfrac12 \sum_i x_i^2$: linear neurons, $\hat x = x$."
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return lagr_identity(x)
+
+class LagrRepu(AbstractLagrangian):
+    r"$L(x) = \frac1n \sum_i \max(x_i, 0)^n$: rectified powers $\hat x = \max(x, 0)^{n-1}$; $n=2$ is the ReLU."
+    n: float = eqx.field(default=2, static=True, converter=_static_number("LagrRepu", "n", 1, strict=False))
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return lagr_repu(x, self.n)
+
+class LagrExp(AbstractLagrangian):
+    r"""$L(x) = \frac1\beta \sum_i e^{\beta x_i}$, $\hat x = e^{\beta x}$; with `rectified`,
+    $L(x) = \frac1\beta \sum_i (e^{\beta r_i} - 1 - \beta r_i)$, $r = \max(x, 0)$, $\hat x = \max(e^{\beta x} - 1, 0)$."""
+    beta: Float[Array, ""] = eqx.field(default=1.0, converter=_trainable("LagrExp", "beta"))  # inverse temperature
+    rectified: bool = eqx.field(default=False, static=True, converter=_flag("LagrExp", "rectified"))
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return (lagr_rexp if self.rectified else lagr_exp)(x, self.beta)
+
+class LagrTanh(AbstractLagrangian):
+    r"$L(x) = \frac1\beta \sum_i \log\cosh(\beta x_i)$: $\hat x = \tanh(\beta x)$."
+    beta: Float[Array, ""] = eqx.field(default=1.0, converter=_trainable("LagrTanh", "beta"))  # slope at 0
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return lagr_tanh(x, self.beta)
+
+class LagrSigmoid(AbstractLagrangian):
+    r"$L(x) = \frac1\beta \sum_i \log(1 + e^{\beta x_i})$: $\hat x = 1/(1 + e^{-\beta x})$."
+    beta: Float[Array, ""] = eqx.field(default=1.0, converter=_trainable("LagrSigmoid", "beta"))
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return lagr_sigmoid(x, self.beta)
+
+# %% ../nbs/00_lagrangians.qmd 832
+class LagrSoftmax(AbstractLagrangian):
+    r"$L(x) = \frac1\beta \log \sum_i e^{\beta x_i}$ per group along `axis`: $\hat x = \operatorname{softmax}(\beta x)$."
+    beta: Float[Array, ""] = eqx.field(default=1.0, converter=_trainable("LagrSoftmax", "beta"))
+    axis: int | tuple[int, ...] = eqx.field(default=-1, static=True, converter=_axis("LagrSoftmax"))
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return lagr_softmax(x, self.beta, self.axis)
+
+class LagrLayerNorm(AbstractLagrangian):
+    r"""$L(x) = D\gamma\sqrt{V(x) + \varepsilon} + \sum_i \delta_i x_i$ per group of $D$ units along `axis`
+    ($V$ the variance): $\hat x = \gamma (x - \bar x)/\sqrt{V + \varepsilon} + \delta$."""
+    gamma: Float[Array, ""] = eqx.field(default=1.0, converter=_trainable("LagrLayerNorm", "gamma", "non-negative"))
+    delta: Float[Array, "*bias"] = eqx.field(
+        default=0.0, converter=_trainable("LagrLayerNorm", "delta", "finite", scalar=False))  # broadcasts against x
+    axis: int | tuple[int, ...] = eqx.field(default=-1, static=True, converter=_axis("LagrLayerNorm"))
+    eps: float = eqx.field(default=1e-5, static=True, converter=_static_number("LagrLayerNorm", "eps", 0, strict=True))
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return lagr_layernorm(x, self.gamma, self.delta, self.axis, self.eps)
+
+class LagrSphericalNorm(AbstractLagrangian):
+    r"""$L(x) = \gamma\sqrt{\sum_i x_i^2 + \varepsilon} + \sum_i \delta_i x_i$ per group along `axis`:
+    $\hat x = \gamma x/\sqrt{\sum_j x_j^2 + \varepsilon} + \delta$."""
+    gamma: Float[Array, ""] = eqx.field(default=1.0, converter=_trainable("LagrSphericalNorm", "gamma", "non-negative"))
+    delta: Float[Array, "*bias"] = eqx.field(
+        default=0.0, converter=_trainable("LagrSphericalNorm", "delta", "finite", scalar=False))
+    axis: int | tuple[int, ...] = eqx.field(default=-1, static=True, converter=_axis("LagrSphericalNorm"))
+    eps: float = eqx.field(default=1e-5, static=True,
+                           converter=_static_number("LagrSphericalNorm", "eps", 0, strict=True))
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return lagr_spherical_norm(x, self.gamma, self.delta, self.axis, self.eps)
+
+class LagrGhostmax(AbstractLagrangian):
+    r"$L(x) = \log(1 + \sum_i e^{x_i})$ per group along `axis`: $\hat x = e^{x}/(1 + \sum_j e^{x_j})$."
+    axis: int | tuple[int, ...] = eqx.field(default=-1, static=True, converter=_axis("LagrGhostmax"))
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return lagr_ghostmax(x, self.axis)
+
+# %% ../nbs/00_lagrangians.qmd 995
+def _as_params(params) -> dict[str, Array]:
+    "The `params` of a `LagrFunction`: a dict of finite inexact JAX arrays."
+    return {str(k): _trainable("LagrFunction", f"params[{k!r}]", "finite", scalar=False)(v)
+            for k, v in dict(params or {}).items()}
+
+def _as_options(options) -> tuple[tuple[str, Hashable], ...]:
+    "Static options as a sorted tuple of `(name, value)` pairs (lists become tuples), each hashable."
+    items = {str(k): tuple(v) if isinstance(v, list) else v for k, v in dict(options or {}).items()}
+    for k, v in items.items():
+        try:
+            hash(v)
+        except TypeError:
+            raise TypeError(f"LagrFunction: option `{k}` must be hashable (a number, string or tuple), got "
+                            f"{type(v).__name__} {v!r}; put arrays in `params` instead.") from None
+    return tuple(sorted(items.items()))
+
+# %% ../nbs/00_lagrangians.qmd 1014
+class LagrFunction(AbstractLagrangian):
+    "Any convex `fn(x, **params, **options) -> scalar` as a module: `params` are trainable arrays, `options` static."
+    fn: Callable[..., Float[Array, ""]] = eqx.field(static=True)  # the function; compared by identity
+    params: dict[str, Array] = eqx.field(default_factory=dict, converter=_as_params)  # trainable keyword arguments
+    options: tuple[tuple[str, Hashable], ...] = eqx.field(
+        default=(), static=True, converter=_as_options)             # static keyword arguments, as sorted pairs
+
+    def __check_init__(self):
+        if not callable(self.fn):
+            raise TypeError(f"LagrFunction: `fn` must be a function L(x) -> scalar, got {type(self.fn).__name__} "
+                            f"{self.fn!r}.")
+        both = sorted(set(self.params) & {k for k, _ in self.options})
+        if both:
+            raise ValueError(f"LagrFunction: {both} given both in `params` and in `options`; give each name once.")
+
+    def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
+        return self.fn(x, **self.params, **dict(self.options))
+
+# %% ../nbs/00_lagrangians.qmd 1035
+_FUNCTIONAL = (  # each built-in function, the module it is, and the options that make it so
+    (lagr_identity, LagrIdentity, {}), (lagr_relu, LagrRepu, {"n": 2}), (lagr_repu, LagrRepu, {}),
+    (lagr_exp, LagrExp, {}), (lagr_rexp, LagrExp, {"rectified": True}), (lagr_tanh, LagrTanh, {}),
+    (lagr_sigmoid, LagrSigmoid, {}), (lagr_softmax, LagrSoftmax, {}), (lagr_layernorm, LagrLayerNorm, {}),
+    (lagr_spherical_norm, LagrSphericalNorm, {}), (lagr_ghostmax, LagrGhostmax, {}),
+)
+
+def as_lagrangian(
+    f: AbstractLagrangian | Callable[..., Float[Array, ""]],  # a Lagrangian module or a function L(x) -> scalar
+) -> AbstractLagrangian:
+    "`f` as a Lagrangian module: unchanged if it is one, a built-in `lagr_*` as its module, else `LagrFunction(f)`."
+    if isinstance(f, AbstractLagrangian):
+        return f
+    for fn, cls, options in _FUNCTIONAL:
+        if f is fn:
+            return cls(**options)
+    if isinstance(f, type) and issubclass(f, AbstractLagrangian):
+        raise TypeError(f"`lagrangian` must be a Lagrangian module, got the class {f.__name__}; "
+                        f"pass an instance, e.g. `{f.__name__}()`.")
+    if isinstance(f, eqx.Module) and jax.tree.leaves(eqx.filter(f, eqx.is_array)):
+        raise TypeError(f"`lagrangian` {type(f).__name__} is an equinox Module with arrays but not an "
+                        "`AbstractLagrangian`; subclass `AbstractLagrangian` so that its arrays stay trainable leaves.")
+    if not callable(f):
+        raise TypeError(f"`lagrangian` must be a Lagrangian module (e.g. `LagrSoftmax(beta=2.0)`) or a function "
+                        f"L(x) -> scalar, got {type(f).__name__} {f!r}.")
+    return LagrFunction(f)
