@@ -6,18 +6,22 @@ __all__ = ['AbstractSynapse', 'LazySynapse', 'LinearSynapse', 'LinearSynapseWith
 
 # %% ../nbs/02_synapses.qmd 45
 import abc
+import functools
 import inspect
 import math
+import os
+import warnings
 from typing import Any, ClassVar, Literal
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+import numpy as np
 from jax.typing import DTypeLike
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
-# %% ../nbs/02_synapses.qmd 78
+# %% ../nbs/02_synapses.qmd 82
 def _as_shape(shape) -> tuple[int, ...]:
     "An int or a sequence of ints as a shape tuple."
     if isinstance(shape, int):
@@ -43,19 +47,19 @@ def _check_sizes(name: str, sizes, params: str, xhats):
         raise ValueError(f"{name} expects activations of {_listing(sizes)} units ({params}), got shapes "
                          f"{_listing(tuple(x.shape) for x in xhats)}{_batch_hint(sizes, xhats)}.")
 
-# %% ../nbs/02_synapses.qmd 123
+# %% ../nbs/02_synapses.qmd 127
 def _normal(key: PRNGKeyArray, shape: tuple[int, ...], std: float) -> Float[Array, "*shape"]:
     "Normal draws of standard deviation `std`, drawn flat and reshaped."
     return (std * jr.normal(key, (math.prod(shape),))).reshape(shape)
 
-# %% ../nbs/02_synapses.qmd 140
+# %% ../nbs/02_synapses.qmd 144
 def _einsum(spec: str, *operands, dtype: DTypeLike | None = None) -> Array:
     "`jnp.einsum`, with operands cast to `dtype` and float32 accumulation when `dtype` is given."
     if dtype is None:
         return jnp.einsum(spec, *operands)
     return jnp.einsum(spec, *(op.astype(dtype) for op in operands), preferred_element_type=jnp.float32)
 
-# %% ../nbs/02_synapses.qmd 157
+# %% ../nbs/02_synapses.qmd 166
 class AbstractSynapse(eqx.Module):
     "A hypersynapse: a scalar energy of the activations of the layers it connects, low when they agree."
     n_layers: eqx.AbstractClassVar[int | None]  # how many layers it connects; None means any number ≥ 1
@@ -67,27 +71,66 @@ class AbstractSynapse(eqx.Module):
     @classmethod
     @abc.abstractmethod
     def rand_init(cls,
-                  key: PRNGKeyArray,           # random key, split once per parameter
                   *shapes: tuple[int, ...],    # shapes of the connected layers, in connection order
-                  **hparams,                   # the synapse's keyword-only options
+                  key: PRNGKeyArray,           # random key, split once per parameter
+                  **options,                   # the synapse's keyword-only options
                   ) -> "AbstractSynapse":
         "A synapse with random parameters sized for layers of shapes `shapes`."
 
     @classmethod
-    def lazy(cls, **hparams) -> "LazySynapse":
-        "This synapse with `hparams`, built by the HAM once it knows the shapes of the connected layers."
-        return LazySynapse(cls, hparams)
+    def lazy(cls, **options) -> "LazySynapse":
+        "This synapse with `options`, built by the HAM once it knows the shapes of the connected layers."
+        return LazySynapse(cls, options)
 
-# %% ../nbs/02_synapses.qmd 185
+# %% ../nbs/02_synapses.qmd 196
+def _is_key(x) -> bool:
+    "Whether `x` is a PRNG key: a typed key array (`jax.random.key`) or a raw uint32 key of shape (2,) or (4,)."
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        return False
+    return jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key) or (dtype == jnp.uint32 and jnp.shape(x) in ((2,), (4,)))
+
+_QUIET_CODE: set = set()   # code objects of hamux's own wrappers, skipped when a warning names its caller
+
+def _deprecated(msg: str):
+    "Warn with a `DeprecationWarning` attributed to the first caller outside hamux's wrappers and equinox."
+    frame, level = inspect.currentframe().f_back, 2
+    while frame is not None and (frame.f_code in _QUIET_CODE or f"equinox{os.sep}" in frame.f_code.co_filename):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(msg, DeprecationWarning, stacklevel=level)
+
+def _key_last(method):
+    "Let `method(owner, *shapes, key, **options)` also take the 0.3 spelling `method(owner, key, *shapes, ...)`."
+    @functools.wraps(method)
+    def wrapper(owner, *shapes, **options):
+        where = f"{owner.__name__ if isinstance(owner, type) else type(owner).__name__}.{method.__name__}"
+        if options.get("key") is None and shapes and _is_key(shapes[0]):
+            _deprecated(f"`{where}(key, *shapes, ...)` is deprecated: the key now comes last and keyword-only, "
+                        f"write `{where}(*shapes, key=key, ...)`.")
+            options["key"], shapes = shapes[0], shapes[1:]
+        if options.get("key") is None:
+            raise TypeError(f"`{where}` needs a random key, keyword-only: `{where}(*shapes, key=jax.random.key(0))`.")
+        if not _is_key(options["key"]):
+            raise TypeError(f"`key` of `{where}` must be a PRNG key such as `jax.random.key(0)`, got {options['key']!r}.")
+        return method(owner, *shapes, **options)
+    _QUIET_CODE.update((wrapper.__code__, method.__code__))
+    return wrapper
+
+def _takes_key_first(cls) -> bool:
+    "Whether `cls.rand_init` is a 0.3-style one, `rand_init(key, *shapes, ...)`."
+    params = list(inspect.signature(cls.rand_init).parameters.values())
+    return bool(params) and params[0].name == "key" and params[0].kind is params[0].POSITIONAL_OR_KEYWORD
+
+# %% ../nbs/02_synapses.qmd 250
 def _options(cls) -> tuple[set[str], set[str]]:
-    "The keyword-only options of `cls.rand_init`: (all of them, the required ones)."
-    params = inspect.signature(cls.rand_init).parameters.values()
-    options = {p.name for p in params if p.kind is p.KEYWORD_ONLY}
-    return options, {p.name for p in params if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
+    "The keyword-only options of `cls.rand_init` other than `key`: (all of them, the required ones)."
+    params = [p for p in inspect.signature(cls.rand_init).parameters.values()
+              if p.kind is p.KEYWORD_ONLY and p.name != "key"]
+    return {p.name for p in params}, {p.name for p in params if p.default is p.empty}
 
-# %% ../nbs/02_synapses.qmd 194
+# %% ../nbs/02_synapses.qmd 259
 class LazySynapse(eqx.Module):
-    "A synapse class and its hyperparameters, waiting for the shapes of the layers it will connect."
+    "A synapse class and its options, waiting for the shapes of the layers it will connect."
     cls: type[AbstractSynapse] = eqx.field(static=True)  # the synapse to build
     hparams: dict[str, Any]                              # keyword options passed to `cls.rand_init`
 
@@ -95,9 +138,11 @@ class LazySynapse(eqx.Module):
         if not (isinstance(self.cls, type) and issubclass(self.cls, AbstractSynapse)):
             raise ValueError(f"`cls` must be a subclass of `AbstractSynapse`, got {self.cls!r}.")
         options, required = _options(self.cls)
-        if unknown := sorted(set(self.hparams) - options):
-            raise ValueError(f"`{self.cls.__name__}.lazy` got unknown option(s) {_listing(unknown)}; "
-                             f"it takes {_listing(sorted(options)) if options else 'none'}.")
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(self.cls.rand_init).parameters.values())
+        if not takes_any and (unknown := sorted(set(self.hparams) - options)):
+            raise ValueError(f"`{self.cls.__name__}.lazy` got unknown option(s) {_listing(unknown)} (="
+                             f"{_listing(repr(self.hparams[k]) for k in unknown)}); it takes "
+                             f"{_listing(sorted(options)) if options else 'none'}.")
         if missing := sorted(required - set(self.hparams)):
             raise ValueError(f"`{self.cls.__name__}.lazy` needs the option(s) {_listing(missing)}.")
 
@@ -106,23 +151,28 @@ class LazySynapse(eqx.Module):
         "How many layers the synapse will connect (`None`: any number)."
         return self.cls.n_layers
 
+    @_key_last
     def build(self,
-              key: PRNGKeyArray,                 # random key for `rand_init`
               *shapes: int | tuple[int, ...],    # shapes of the connected layers, in connection order
+              key: PRNGKeyArray,                 # random key for `rand_init`
               ) -> AbstractSynapse:
         "The synapse, with random parameters sized for layers of shapes `shapes`."
         shapes = tuple(_as_shape(s) for s in shapes)
         if self.n_layers is not None and len(shapes) != self.n_layers:
             raise ValueError(f"{self.cls.__name__} connects {self.n_layers} layer(s), got {len(shapes)} "
                              f"shape(s): {_listing(shapes) if shapes else 'none'}.")
-        return self.cls.rand_init(key, *shapes, **self.hparams)
+        if _takes_key_first(self.cls):
+            _deprecated(f"`{self.cls.__name__}.rand_init` takes its key first, the 0.3 spelling; hamux 0.4 calls "
+                        f"`rand_init(*shapes, key=key, **options)`: move `key` after the shapes, keyword-only.")
+            return self.cls.rand_init(key, *shapes, **self.hparams)
+        return self.cls.rand_init(*shapes, key=key, **self.hparams)
 
     def __call__(self, *xhats):
         "Refuse: a lazy synapse has no parameters, hence no energy, until it is built."
-        raise TypeError(f"this lazy {self.cls.__name__} has no parameters yet; call `.build(key, *shapes)` "
+        raise TypeError(f"this lazy {self.cls.__name__} has no parameters yet; call `.build(*shapes, key=key)` "
                         "or put it in a HAM built with a `key`.")
 
-# %% ../nbs/02_synapses.qmd 256
+# %% ../nbs/02_synapses.qmd 328
 class LinearSynapse(AbstractSynapse):
     "Energy `-g1ᵀ W g2` between two flattened layers: the energy whose gradient is a dense layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -139,18 +189,19 @@ class LinearSynapse(AbstractSynapse):
         return -_einsum("i,ij,j->", g1.ravel(), self.W, g2.ravel(), dtype=self.matmul_dtype)
 
     @classmethod
+    @_key_last
     def rand_init(cls,
-                  key: PRNGKeyArray,               # random key, split once per parameter
                   shape1: tuple[int, ...],         # shape of the first layer
                   shape2: tuple[int, ...],         # shape of the second layer
                   *,
                   matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "LinearSynapse":
         "A linear synapse with `W ~ N(0, 1/d1)` between layers of shapes `shape1` and `shape2`."
         d1, d2 = math.prod(_as_shape(shape1)), math.prod(_as_shape(shape2))
         return cls(_normal(key, (d1, d2), 1 / math.sqrt(d1)), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 355
+# %% ../nbs/02_synapses.qmd 463
 class LinearSynapseWithBias(AbstractSynapse):
     "Energy `-g1ᵀ W g2 - b·g2`: a linear synapse whose gradient is an affine layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -170,12 +221,13 @@ class LinearSynapseWithBias(AbstractSynapse):
         return -_einsum("i,ij,j->", g1.ravel(), self.W, g2, dtype=self.matmul_dtype) - self.b @ g2
 
     @classmethod
+    @_key_last
     def rand_init(cls,
-                  key: PRNGKeyArray,               # random key, split once per parameter
                   shape1: tuple[int, ...],         # shape of the first layer
                   shape2: tuple[int, ...],         # shape of the second layer
                   *,
                   matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "LinearSynapseWithBias":
         "`W ~ N(0, 1/d1)` and `b ~ N(0, 1/d1)`, from two different keys."
         d1, d2 = math.prod(_as_shape(shape1)), math.prod(_as_shape(shape2))
@@ -183,7 +235,7 @@ class LinearSynapseWithBias(AbstractSynapse):
         scale = 1 / math.sqrt(d1)
         return cls(_normal(wkey, (d1, d2), scale), _normal(bkey, (d2,), scale), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 420
+# %% ../nbs/02_synapses.qmd 529
 class BiasSynapse(AbstractSynapse):
     "Energy `-b·g` on one layer: a constant input current `b`."
     b: Float[Array, "*shape"]                # the bias, one per unit of the layer
@@ -195,27 +247,48 @@ class BiasSynapse(AbstractSynapse):
         return -jnp.vdot(self.b, g)
 
     @classmethod
+    @_key_last
     def rand_init(cls,
-                  key: PRNGKeyArray,               # random key, split once per parameter
                   shape: tuple[int, ...],          # shape of the layer
                   *,
                   scale: float = 0.1,              # standard deviation of the biases
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "BiasSynapse":
         "A bias `b ~ N(0, scale²)` of the layer's shape."
         return cls(_normal(key, _as_shape(shape), scale))
 
-# %% ../nbs/02_synapses.qmd 471
-def _pair(v) -> tuple[int, int]:
-    "An int as (v, v); a pair of ints as a tuple."
-    return (int(v), int(v)) if isinstance(v, int) else tuple(int(u) for u in v)
+# %% ../nbs/02_synapses.qmd 581
+def _is_int(v) -> bool:
+    "A Python or NumPy integer, not a bool."
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+def _pair(v, name: str = "value") -> tuple[int, int]:
+    "A positive int as (v, v); a pair of positive ints as a tuple of Python ints; `name` is the argument, for errors."
+    pair = (v, v) if _is_int(v) else tuple(v) if isinstance(v, (tuple, list)) else None
+    if pair is None or len(pair) != 2 or not all(_is_int(u) and u >= 1 for u in pair):
+        raise ValueError(f"`{name}` must be a positive int or a pair of positive ints, got {v!r}.")
+    return tuple(int(u) for u in pair)
+
+def _strides(v) -> tuple[int, int]:
+    "`strides` as a pair."
+    return _pair(v, "strides")
+
+def _pool_size(v) -> tuple[int, int]:
+    "`pool_size` as a pair."
+    return _pair(v, "pool_size")
 
 def _padding(p) -> str | tuple[tuple[int, int], tuple[int, int]]:
-    "'SAME', 'VALID', or explicit (low, high) padding for each spatial axis."
-    if isinstance(p, str):
+    "'SAME', 'VALID', or explicit (low, high) padding for each spatial axis; anything else is refused."
+    if isinstance(p, str) and p.upper() in ("SAME", "VALID"):
         return p.upper()
-    if isinstance(p, int):
-        return ((p, p), (p, p))
-    return tuple((int(q), int(q)) if isinstance(q, int) else tuple(int(r) for r in q) for q in p)
+    if _is_int(p) and p >= 0:
+        return ((int(p), int(p)),) * 2
+    if isinstance(p, (tuple, list)) and len(p) == 2:
+        sides = [(q, q) if _is_int(q) else q for q in p]
+        if all(isinstance(q, (tuple, list)) and len(q) == 2 and all(_is_int(r) and r >= 0 for r in q) for q in sides):
+            return tuple((int(lo), int(hi)) for lo, hi in sides)
+    raise ValueError(f'`padding` must be "SAME", "VALID", a non-negative int, a pair (p_h, p_w) or a pair of '
+                     f"(low, high) pairs, got {p!r}; for example `padding=1` or `padding=((0, 1), (0, 1))`.")
 
 def _conv_pool(g1, W, strides, padding, pool, pool_size):
     "`pool(g1 ⋆ W)` for one (H, W, C) image, via a batch of one."
@@ -236,7 +309,7 @@ def _conv_out_shape(in_shape, kernel_shape, strides, padding, pool, pool_size) -
     return jax.eval_shape(f, jax.ShapeDtypeStruct(in_shape, jnp.float32),
                           jax.ShapeDtypeStruct(kernel_shape, jnp.float32)).shape
 
-# %% ../nbs/02_synapses.qmd 517
+# %% ../nbs/02_synapses.qmd 652
 def _conv_suggestion(shape1, shape2, **opts) -> str:
     "Which single option of `ConvSynapse.rand_init` would make the output fit `shape2`, if any."
     tries = [("padding", p) for p in ("SAME", "VALID")]
@@ -272,15 +345,15 @@ def _check_conv_fits(shape1, shape2, **opts):
                          f"to {out}, but the second layer has shape {shape2}; change `kernel_size`, `strides`, "
                          f"`padding` or `pool_size`, or the layer's shape{_conv_suggestion(shape1, shape2, **opts)}.")
 
-# %% ../nbs/02_synapses.qmd 555
+# %% ../nbs/02_synapses.qmd 690
 class ConvSynapse(AbstractSynapse):
     "Energy `-⟨g2, pool(g1 ⋆ W)⟩` between two (H, W, C) layers: the energy whose gradient is a convolution."
     W: Float[Array, "kh kw c1 c2"]           # kernel, HWIO
-    strides: tuple[int, int] = eqx.field(default=(1, 1), static=True, converter=_pair, kw_only=True)  # (sh, sw)
+    strides: tuple[int, int] = eqx.field(default=(1, 1), static=True, converter=_strides, kw_only=True)  # (sh, sw)
     padding: str | tuple[tuple[int, int], ...] = eqx.field(default="SAME", static=True, converter=_padding,
                                                             kw_only=True)  # "SAME", "VALID" or ints
     pool: Literal["avg", "max"] | None = eqx.field(default=None, static=True, kw_only=True)  # pooling after the conv
-    pool_size: tuple[int, int] = eqx.field(default=(2, 2), static=True, converter=_pair, kw_only=True)  # its window
+    pool_size: tuple[int, int] = eqx.field(default=(2, 2), static=True, converter=_pool_size, kw_only=True)  # its window
     n_layers: ClassVar[int] = 2
 
     def __check_init__(self):
@@ -288,8 +361,6 @@ class ConvSynapse(AbstractSynapse):
             raise ValueError(f"`W` must be a (kh, kw, c1, c2) kernel, got shape {jnp.shape(self.W)}.")
         if self.pool not in (None, "avg", "max"):
             raise ValueError(f'`pool` must be None, "avg" or "max", got {self.pool!r}.')
-        if isinstance(self.padding, str) and self.padding not in ("SAME", "VALID"):
-            raise ValueError(f'`padding` must be "SAME", "VALID" or ints, got {self.padding!r}.')
 
     def out_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
         "The shape of `pool(g1 ⋆ W)` for a first layer of shape `in_shape`: the second layer's shape."
@@ -301,8 +372,8 @@ class ConvSynapse(AbstractSynapse):
         return -jnp.vdot(g2, _conv_pool(g1, self.W, self.strides, self.padding, self.pool, self.pool_size))
 
     @classmethod
+    @_key_last
     def rand_init(cls,
-                  key: PRNGKeyArray,               # random key, split once per parameter
                   shape1: tuple[int, int, int],    # (H, W, C) of the first layer
                   shape2: tuple[int, int, int],    # (H, W, C) of the second layer, checked against the output
                   *,
@@ -311,18 +382,21 @@ class ConvSynapse(AbstractSynapse):
                   padding: str | int | tuple = "SAME",      # "SAME", "VALID" or ints
                   pool: Literal["avg", "max"] | None = None,  # pooling after the conv
                   pool_size: int | tuple[int, int] = 2,     # window and stride of the pooling
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "ConvSynapse":
         "A kernel `W ~ N(0, 1/(kh kw c1))` mapping layer 1's shape onto layer 2's, which is checked first."
         shape1, shape2 = _as_shape(shape1), _as_shape(shape2)
         if len(shape1) != 3 or len(shape2) != 3:
             raise ValueError(f"ConvSynapse connects two (H, W, C) layers, got shapes {shape1} and {shape2}.")
-        (kh, kw), c1, c2 = _pair(kernel_size), shape1[-1], shape2[-1]
-        _check_conv_fits(shape1, shape2, kernel_size=(kh, kw), strides=_pair(strides), padding=_padding(padding),
-                         pool=pool, pool_size=_pair(pool_size))
+        (kh, kw), c1, c2 = _pair(kernel_size, "kernel_size"), shape1[-1], shape2[-1]
+        if pool not in (None, "avg", "max"):
+            raise ValueError(f'`pool` must be None, "avg" or "max", got {pool!r}.')
+        _check_conv_fits(shape1, shape2, kernel_size=(kh, kw), strides=_strides(strides), padding=_padding(padding),
+                         pool=pool, pool_size=_pool_size(pool_size))
         W = _normal(key, (kh, kw, c1, c2), 1 / math.sqrt(kh * kw * c1))
         return cls(W, strides=strides, padding=padding, pool=pool, pool_size=pool_size)
 
-# %% ../nbs/02_synapses.qmd 741
+# %% ../nbs/02_synapses.qmd 877
 class HopfieldSynapse(AbstractSynapse):
     "Dense associative memory: a hidden layer of `K` memories `Ξ`, integrated out, on one or more layers."
     Xi: Float[Array, "K D"]                  # one memory per row, over the flattened (concatenated) layers
@@ -353,14 +427,15 @@ class HopfieldSynapse(AbstractSynapse):
         return -jnp.sum(jax.nn.relu(h) ** self.n) / self.n
 
     @classmethod
+    @_key_last
     def rand_init(cls,
-                  key: PRNGKeyArray,               # random key, split once per parameter
                   *shapes: tuple[int, ...],        # shapes of the layers, concatenated in this order
                   n_memories: int,               # K, the number of stored patterns (hidden neurons)
                   beta: float = 1.0,             # inverse temperature of the softmax
                   kind: Literal["softmax", "repu"] = "softmax",  # Lagrangian of the hidden layer
                   n: int = 2,                    # power of the rectified polynomial
                   matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "HopfieldSynapse":
         "`K = n_memories` random memories `Ξ ~ N(0, 1/D)` over the layers of shapes `shapes`."
         if not shapes:
@@ -368,7 +443,7 @@ class HopfieldSynapse(AbstractSynapse):
         D = sum(math.prod(_as_shape(s)) for s in shapes)
         return cls(_normal(key, (n_memories, D), 1 / math.sqrt(D)), beta=beta, kind=kind, n=n, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 915
+# %% ../nbs/02_synapses.qmd 1052
 def _check_mask(mask):
     "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array with a True in every row."
     if mask is None:
@@ -389,7 +464,7 @@ def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
         raise ValueError(f"AttentionSynapse has a mask of shape {mask.shape}, which needs {mask.shape[0]} query "
                          f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape}.")
 
-# %% ../nbs/02_synapses.qmd 938
+# %% ../nbs/02_synapses.qmd 1075
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -416,8 +491,8 @@ class AttentionSynapse(AbstractSynapse):
         return -jax.nn.logsumexp(beta * A, axis=-1, where=self.mask).sum() / beta
 
     @classmethod
+    @_key_last
     def rand_init(cls,
-                  key: PRNGKeyArray,               # random key, split once per parameter
                   shape_query: tuple[int, int],    # (N_q, D_q) of the query token layer
                   shape_key: tuple[int, int],      # (N_k, D_k) of the key token layer
                   *,
@@ -426,6 +501,7 @@ class AttentionSynapse(AbstractSynapse):
                   beta: float | None = None,          # inverse temperature; None: 1/sqrt(Y)
                   mask: Bool[Array, "Nq Nk"] | None = None,  # True where query c may attend to key b
                   matmul_dtype: DTypeLike | None = None,     # dtype of the products, e.g. jnp.bfloat16
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "AttentionSynapse":
         "`Wq ~ N(0, 1/Dq)` and `Wk ~ N(0, 1/Dk)` from two keys, for token layers of the given shapes."
         shape_query, shape_key = _as_shape(shape_query), _as_shape(shape_key)
@@ -437,7 +513,7 @@ class AttentionSynapse(AbstractSynapse):
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
         return cls(Wq, Wk, beta=beta, mask=mask, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1069
+# %% ../nbs/02_synapses.qmd 1207
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
     def __init__(self, name: str):
@@ -446,7 +522,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name))
 
-# %% ../nbs/02_synapses.qmd 1080
+# %% ../nbs/02_synapses.qmd 1218
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
@@ -465,10 +541,11 @@ class TensorSynapse(AbstractSynapse):
         return -_einsum(spec, self.T, *(x.ravel() for x in xhats), dtype=self.matmul_dtype)
 
     @classmethod
+    @_key_last
     def rand_init(cls,
-                  key: PRNGKeyArray,               # random key, split once per parameter
                   *shapes: tuple[int, ...],        # shapes of the layers, one axis of `T` each
                   matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "TensorSynapse":
         "`T ~ N(0, 1/(d1 ... d_{k-1}))` with one axis per layer of shapes `shapes`."
         if not shapes:
