@@ -5,7 +5,10 @@ __all__ = ['NeuronLayer', 'IdentityLayer', 'ReluLayer', 'RepuLayer', 'TanhLayer'
            'LayerNormLayer', 'SphericalNormLayer']
 
 # %% ../nbs/01_neurons.qmd 45
+import dataclasses
 import operator
+import sys
+import warnings
 from collections.abc import Callable, Hashable
 
 import equinox as eqx
@@ -16,59 +19,62 @@ import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from hamux.lagrangians import (
-    lagr_exp, lagr_identity, lagr_layernorm, lagr_relu, lagr_repu, lagr_sigmoid, lagr_softmax,
-    lagr_spherical_norm, lagr_tanh,
+    AbstractLagrangian, LagrExp, LagrFunction, LagrGhostmax, LagrIdentity, LagrLayerNorm, LagrRepu, LagrSigmoid,
+    LagrSoftmax, LagrSphericalNorm, LagrTanh, _is_number, _shown, as_lagrangian,
 )
 
-# %% ../nbs/01_neurons.qmd 85
+# %% ../nbs/01_neurons.qmd 91
 def _as_shape(shape) -> tuple[int, ...]:
     "An int or a sequence of ints as a tuple of ints."
-    if isinstance(shape, (int, np.integer)):
+    if isinstance(shape, (int, np.integer)) and not isinstance(shape, (bool, np.bool_)):
         return (operator.index(shape),)
     try:
+        if isinstance(shape, (str, bytes)) or any(isinstance(d, (bool, np.bool_)) for d in shape):
+            raise TypeError
         return tuple(operator.index(d) for d in shape)
     except TypeError:
         raise ValueError(f"`shape` must be an int or a tuple of ints, got {shape!r}.") from None
 
-def _as_params(params) -> dict[str, Array]:
-    "Trainable parameters as a dict of inexact jax arrays (python numbers become float arrays)."
-    if params is None:
-        return {}
-    return {k: v if isinstance(v, jax.Array) and jnp.issubdtype(v.dtype, jnp.inexact) else jnp.asarray(v, dtype=float)
-            for k, v in dict(params).items()}
+def _as_tau(tau) -> float | Float[Array, ""]:
+    "`tau` as a Python float (or a JAX array if given one), refused unless a positive, finite scalar."
+    fix = "pass a positive time constant, e.g. `tau=1.0`"
+    if isinstance(tau, jax.core.Tracer) and tau.ndim == 0 and jnp.issubdtype(tau.dtype, jnp.number):
+        return eqx.error_if(tau, ~((tau > 0) & jnp.isfinite(tau)), f"`tau` must be positive and finite; {fix}.")
+    if isinstance(tau, jax.core.Tracer) or not _is_number(tau) or np.ndim(tau) != 0:
+        raise ValueError(f"`tau` must be a positive number, got {type(tau).__name__} {tau!r}; {fix}.")
+    if not (np.isfinite(np.asarray(tau)) and np.asarray(tau) > 0):
+        raise ValueError(f"`tau` must be positive and finite, got {_shown(tau)}; {fix}.")
+    return tau if isinstance(tau, jax.Array) else float(tau)
 
-def _as_options(options) -> tuple[tuple[str, Hashable], ...]:
-    "Static options as a sorted tuple of `(name, value)` pairs, lists turned into tuples so they hash."
-    options = {k: tuple(v) if isinstance(v, list) else v for k, v in dict(options or {}).items()}
-    for k, v in options.items():
-        try:
-            hash(v)
-        except TypeError:
-            raise ValueError(f"option `{k}` must be hashable (a number, string or tuple), got {type(v).__name__} "
-                             f"{v!r}; put arrays in `params` instead.") from None
-    return tuple(sorted(options.items()))
-
-# %% ../nbs/01_neurons.qmd 141
+# %% ../nbs/01_neurons.qmd 147
 class NeuronLayer(eqx.Module):
     "A layer of neurons: state `x`, activations `xhat = ∇L(x)` and energy `⟨x, xhat⟩ - L(x)`."
-    lagrangian: Callable[..., Float[Array, ""]] = eqx.field(static=True)  # convex L(x, **params, **options) -> scalar
-    shape: tuple[int, ...] = eqx.field(static=True, converter=_as_shape)   # shape of one (unbatched) state
-    tau: float = 1.0                                                       # time constant of the dynamics, positive
-    params: dict[str, Array] = eqx.field(default=None, converter=_as_params, kw_only=True)  # trainable (β, γ, δ)
-    options: tuple[tuple[str, Hashable], ...] = eqx.field(
-        default=None, static=True, converter=_as_options, kw_only=True)   # static kwargs (axis, n, eps), as pairs
+    lagrangian: AbstractLagrangian                                        # convex L(x) -> scalar, a module
+    shape: tuple[int, ...] = eqx.field(static=True, converter=_as_shape)  # shape of one (unbatched) state
+    tau: float | Float[Array, ""] = eqx.field(converter=_as_tau)          # time constant of the dynamics, positive
+
+    def __init__(
+        self,
+        lagrangian: AbstractLagrangian | Callable[..., Float[Array, ""]],  # a Lagrangian module or function
+        shape: int | tuple[int, ...],                                       # shape of one state
+        tau: float | Float[Array, ""] = 1.0,                                # time constant, positive
+        *,
+        params: dict | None = None,   # hamux 0.3 spelling: trainable fields of the Lagrangian (β, γ, δ)
+        options: dict | None = None,  # hamux 0.3 spelling: static fields of the Lagrangian (axis, n, eps)
+    ):
+        self.lagrangian = _with_fields(as_lagrangian(lagrangian), params, options)
+        self.shape, self.tau = shape, tau
 
     def __check_init__(self):
         if not self.shape or any(d <= 0 for d in self.shape):
             raise ValueError(f"`shape` must be a non-empty tuple of positive sizes, got {self.shape}.")
-        if isinstance(self.tau, (int, float)) and not self.tau > 0:
-            raise ValueError(f"`tau` must be positive, got {self.tau}.")
-        _check_options(self.options, self.params)
+        _check_axis(self)
         _check_lagrangian(self)
+        _probe_convexity(self)
 
     def lagrangian_value(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         "L(x): the layer's Lagrangian at the state `x`."
-        return self.lagrangian(_check_state(self, x, "x"), **self.params, **dict(self.options))
+        return self.lagrangian(_check_state(self, x, "x"))
 
     def activations(self, x: Float[Array, "*shape"]) -> Float[Array, "*shape"]:
         "The activations `xhat = ∇L(x)` of the state `x`, by autodiff of the Lagrangian."
@@ -83,163 +89,206 @@ class NeuronLayer(eqx.Module):
 
     def init(
         self,
-        bs: int | None = None,        # batch size; None gives one unbatched state
+        bs: int | None = None,            # batch size; None gives one unbatched state
         *,
         key: PRNGKeyArray | None = None,  # if given, small random normal states (std 0.1) instead of zeros
     ) -> Float[Array, "*batch_and_shape"]:
         "An initial state: zeros of `shape` (or `(bs, *shape)`), or small random ones when `key` is given."
-        if bs is not None and (not isinstance(bs, (int, np.integer)) or bs <= 0):
+        if bs is not None and (not isinstance(bs, (int, np.integer)) or isinstance(bs, bool) or bs <= 0):
             raise ValueError(f"`bs` must be a positive int or None, got {bs!r}.")
         shape = self.shape if bs is None else (int(bs), *self.shape)
         return jnp.zeros(shape) if key is None else 0.1 * jr.normal(key, shape)
 
-# %% ../nbs/01_neurons.qmd 190
-def _check_options(options, params):
-    "Raise if a name is both a parameter and an option."
-    both = sorted(set(params) & {k for k, _ in options})
+    @property
+    def params(self) -> dict[str, Array]:
+        "The Lagrangian's trainable fields by name (read-only, as hamux 0.3 stored them)."
+        return _lagrangian_fields(self.lagrangian, static=False)
+
+    @property
+    def options(self) -> tuple[tuple[str, Hashable], ...]:
+        "The Lagrangian's static fields as sorted `(name, value)` pairs (read-only, as hamux 0.3 stored them)."
+        return tuple(sorted(_lagrangian_fields(self.lagrangian, static=True).items()))
+
+# %% ../nbs/01_neurons.qmd 214
+def _lagrangian_name(L: AbstractLagrangian) -> str:
+    "A Lagrangian's name for messages: the function a `LagrFunction` wraps, else the module's repr."
+    if isinstance(L, LagrFunction):
+        return getattr(L.fn, "__qualname__", None) or getattr(L.fn, "__name__", None) or repr(L.fn)
+    return type(L).__name__
+
+def _lagrangian_fields(L: AbstractLagrangian, *, static: bool) -> dict:
+    "The static (or the other) fields of a Lagrangian module by name; a `LagrFunction`'s `options` (or `params`)."
+    if isinstance(L, LagrFunction):
+        return dict(L.options) if static else dict(L.params)
+    return {f.name: getattr(L, f.name) for f in dataclasses.fields(L) if f.metadata.get("static", False) == static}
+
+def _with_fields(L: AbstractLagrangian, params, options) -> AbstractLagrangian:
+    "`L` with hamux 0.3's `params=` and `options=` applied: as a `LagrFunction`'s keywords, or as the module's fields."
+    params, options = dict(params or {}), dict(options or {})
+    if not params and not options:
+        return L
+    both = sorted(set(params) & set(options))
     if both:
         raise ValueError(f"{both} given both as `params` and as `options`; give each name once.")
+    if isinstance(L, LagrFunction):
+        return LagrFunction(L.fn, params={**L.params, **params}, options={**dict(L.options), **options})
+    fields = {f.name: getattr(L, f.name) for f in dataclasses.fields(L) if f.init}
+    unknown = sorted((set(params) | set(options)) - set(fields))
+    if unknown:
+        raise ValueError(f"`params`/`options` name {unknown}, which {type(L).__name__} does not have; its fields are "
+                         f"{sorted(fields)}. Pass the module itself, e.g. `{type(L).__name__}(...)`, instead.")
+    return type(L)(**{**fields, **params, **options})
 
-def _lagrangian_name(layer):
-    return getattr(layer.lagrangian, "__name__", repr(layer.lagrangian))
+def _check_axis(layer):
+    "Raise unless the Lagrangian's `axis` (if it has one) indexes into a state of the layer's shape."
+    axis, nd = getattr(layer.lagrangian, "axis", None), len(layer.shape)
+    if axis is None:
+        return
+    if any(not isinstance(a, int) or not -nd <= a < nd for a in (axis if isinstance(axis, tuple) else (axis,))):
+        raise ValueError(f"{type(layer.lagrangian).__name__}: `axis` (={axis!r}) must be an int or a tuple of ints "
+                         f"within a state of {nd} dimension(s), shape {layer.shape}.")
 
 def _check_lagrangian(layer):
-    "Trace the Lagrangian on zeros of the layer's shape; raise unless it takes its arguments and returns a scalar."
-    if not callable(layer.lagrangian):
-        raise ValueError(f"`lagrangian` must be a function L(x, **params, **options), got {layer.lagrangian!r}.")
-    opts = dict(layer.options)
+    "Trace the Lagrangian on zeros of the layer's shape; raise unless it takes a state and returns a scalar."
+    name = _lagrangian_name(layer.lagrangian)
     try:
         x = jax.ShapeDtypeStruct(layer.shape, jnp.result_type(float))
-        out = jax.eval_shape(lambda x, p: layer.lagrangian(x, **p, **opts), x, layer.params)
+        out = jax.eval_shape(lambda L, x: L(x), layer.lagrangian, x)
     except TypeError as e:
-        raise ValueError(f"`lagrangian` {_lagrangian_name(layer)} cannot be called as L(x, **params, **options) "
-                         f"with params {sorted(layer.params)} and options {sorted(opts)}: {e}") from e
+        raise ValueError(f"`lagrangian` {name} cannot be called as L(x) on a state of shape {layer.shape}: {e}") from e
     if getattr(out, "shape", None) != ():
-        raise ValueError(f"`lagrangian` {_lagrangian_name(layer)} must return a scalar, got "
-                         f"{getattr(out, 'shape', type(out).__name__)} for a state of shape {layer.shape}; "
-                         "sum over the units (`jnp.sum`).")
+        raise ValueError(f"`lagrangian` {name} must return a scalar, got {getattr(out, 'shape', type(out).__name__)} "
+                         f"for a state of shape {layer.shape}; sum over the units (`jnp.sum`).")
 
 def _check_state(layer, x, name):
-    "`x` as an inexact jax array of exactly the layer's shape, or a ValueError that says what to do."
+    "`x` as an inexact JAX array of exactly the layer's shape (integers and booleans converted, with a warning)."
     x = jnp.asarray(x)
     if x.shape != layer.shape:
         raise ValueError(f"`{name}` must have the layer's shape {layer.shape}, got {x.shape}; for a batch of states, "
                          "map over it with `jax.vmap` (or call `ham.vectorize()` on the network).")
-    return x if jnp.issubdtype(x.dtype, jnp.inexact) else x.astype(float)
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        return x
+    warnings.warn(f"`{name}` of a layer of shape {layer.shape} has dtype {x.dtype}; states are floating point, so it "
+                  f"is converted to {jnp.result_type(float)}. Pass a float array (`x.astype(float)`) to silence this.",
+                  stacklevel=_caller_level())
+    return x.astype(float)
 
-# %% ../nbs/01_neurons.qmd 333
-def _check_positive(name, value, *, allow_zero=False):
-    "Raise unless a concrete number `value` is positive (or zero, with `allow_zero`); arrays pass unchecked."
-    if isinstance(value, (int, float)) and not (value >= 0 if allow_zero else value > 0):
-        raise ValueError(f"`{name}` must be {'non-negative' if allow_zero else 'positive'}, got {value}.")
+def _caller_level() -> int:
+    "The `stacklevel` for `warnings.warn` that points at the first frame outside hamux.neurons, equinox and jax."
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] in ("hamux", "equinox", "jax"):
+        frame, level = frame.f_back, level + 1
+    return level
 
-def _check_axis(axis, shape):
-    "`axis` unchanged, or a ValueError unless every axis in it (an int or tuple of ints) indexes into `shape`."
-    nd = len(_as_shape(shape))
-    for a in axis if isinstance(axis, tuple) else (axis,):
-        if not isinstance(a, (int, np.integer)) or not -nd <= a < nd:
-            raise ValueError(f"`axis` (={axis!r}) must be an int or a tuple of ints within a state of {nd} "
-                             f"dimension(s), shape {_as_shape(shape)}.")
-    return axis
+# %% ../nbs/01_neurons.qmd 299
+_CONVEX = (LagrIdentity, LagrRepu, LagrExp, LagrTanh, LagrSigmoid, LagrSoftmax, LagrLayerNorm, LagrSphericalNorm,
+           LagrGhostmax)  # convex for every value their field checks accept
+_PROBES = 4               # random states at which the curvature is probed
 
-# %% ../nbs/01_neurons.qmd 352
-def IdentityLayer(
-    shape: int | tuple[int, ...],  # shape of one state
-    *,
-    tau: float = 1.0,              # time constant
-) -> NeuronLayer:
-    "Linear neurons, xhat = x: the Lagrangian ½‖x‖²."
-    return NeuronLayer(lagr_identity, shape, tau)
+def _probe_convexity(layer):
+    "Warn if vᵀ∇²L(x)v < 0 at one of a few random (x, v): a cheap probe for a non-convex Lagrangian, not a proof."
+    L = layer.lagrangian
+    if type(L) in _CONVEX or any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree.leaves(L)):
+        return
+    rng = np.random.default_rng(0)
+    xs, vs = (jnp.asarray(rng.standard_normal((_PROBES, *layer.shape)), dtype=float) for _ in range(2))
+    hvp = lambda x, v: jnp.vdot(v, jax.jvp(jax.grad(L), (x,), (v,))[1]) / jnp.vdot(v, v)
+    try:
+        curvature = np.asarray(jax.vmap(hvp)(xs, vs))
+    except Exception:  # a Lagrangian that cannot be differentiated twice here: nothing to conclude
+        return
+    worst = np.nanmin(np.where(np.isfinite(curvature), curvature, np.nan), initial=np.inf)
+    if worst < -1e-4:
+        warnings.warn(f"The Lagrangian {_lagrangian_name(L)} of a layer of shape {layer.shape} looks non-convex: "
+                      f"vᵀ∇²L(x)v/‖v‖² = {worst:.3g} < 0 at a random state (a probe at {_PROBES} points, not a "
+                      "proof). Descent can then raise the energy; use a convex Lagrangian.",
+                      stacklevel=_caller_level())
 
-def ReluLayer(
-    shape: int | tuple[int, ...],  # shape of one state
-    *,
-    tau: float = 1.0,              # time constant
-) -> NeuronLayer:
-    "Rectified linear neurons, xhat = max(x, 0)."
-    return NeuronLayer(lagr_relu, shape, tau)
+# %% ../nbs/01_neurons.qmd 507
+class _NamedLayer(type):
+    "Metaclass of the named layers: `isinstance(layer, SoftmaxLayer)` asks the layer's Lagrangian."
 
-def RepuLayer(
-    shape: int | tuple[int, ...],  # shape of one state
-    n: float = 2,                  # degree of the rectified polynomial, at least 1 (static)
-    *,
-    tau: float = 1.0,              # time constant
-) -> NeuronLayer:
-    "Rectified power neurons, xhat = max(x, 0)ⁿ⁻¹: the dense associative memory's neurons."
-    if not n >= 1:
-        raise ValueError(f"`n` must be at least 1, got {n}.")
-    return NeuronLayer(lagr_repu, shape, tau, options={"n": n})
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, NeuronLayer) and cls._describes(obj.lagrangian)
 
-# %% ../nbs/01_neurons.qmd 384
-def TanhLayer(
-    shape: int | tuple[int, ...],  # shape of one state
-    beta: float | Array = 1.0,     # inverse temperature, positive (trainable)
-    *,
-    tau: float = 1.0,              # time constant
-) -> NeuronLayer:
-    "Tanh neurons, xhat = tanh(βx)."
-    _check_positive("beta", beta)
-    return NeuronLayer(lagr_tanh, shape, tau, params={"beta": beta})
+class _Named(metaclass=_NamedLayer):
+    "A name for the `NeuronLayer`s whose Lagrangian is a `lagrangian_type`; calling it builds one."
+    lagrangian_type: type = AbstractLagrangian
 
-def SigmoidLayer(
-    shape: int | tuple[int, ...],  # shape of one state
-    beta: float | Array = 1.0,     # inverse temperature, positive (trainable)
-    *,
-    tau: float = 1.0,              # time constant
-) -> NeuronLayer:
-    "Sigmoid neurons, xhat = σ(βx)."
-    _check_positive("beta", beta)
-    return NeuronLayer(lagr_sigmoid, shape, tau, params={"beta": beta})
+    @classmethod
+    def _describes(cls, L: AbstractLagrangian) -> bool:
+        return isinstance(L, cls.lagrangian_type)
 
-def ExpLayer(
-    shape: int | tuple[int, ...],  # shape of one state
-    beta: float | Array = 1.0,     # inverse temperature, positive (trainable)
-    *,
-    tau: float = 1.0,              # time constant
-) -> NeuronLayer:
-    "Exponential neurons, xhat = exp(βx); finite while βx ≤ 70."
-    _check_positive("beta", beta)
-    return NeuronLayer(lagr_exp, shape, tau, params={"beta": beta})
+# %% ../nbs/01_neurons.qmd 524
+class IdentityLayer(_Named):
+    "Linear neurons, xhat = x: a `NeuronLayer` with `LagrIdentity()`."
+    lagrangian_type = LagrIdentity
 
-# %% ../nbs/01_neurons.qmd 419
-def SoftmaxLayer(
-    shape: int | tuple[int, ...],      # shape of one state
-    beta: float | Array = 1.0,         # inverse temperature, positive (trainable)
-    axis: int | tuple[int, ...] = -1,  # the axis (or axes) the softmax normalises over (static)
-    *,
-    tau: float = 1.0,                  # time constant
-) -> NeuronLayer:
-    "Softmax neurons, xhat = softmax(βx) along `axis`."
-    _check_positive("beta", beta)
-    return NeuronLayer(lagr_softmax, shape, tau, params={"beta": beta}, options={"axis": _check_axis(axis, shape)})
+    def __new__(cls, shape: int | tuple[int, ...], *, tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrIdentity(), shape, tau)
 
-# %% ../nbs/01_neurons.qmd 433
-def LayerNormLayer(
-    shape: int | tuple[int, ...],      # shape of one state
-    gamma: float | Array = 1.0,        # scale, a non-negative scalar (trainable)
-    delta: float | Array = 0.0,        # bias, a scalar or one per unit (trainable)
-    axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over (static)
-    eps: float = 1e-5,                 # added to the variance (static)
-    *,
-    tau: float = 1.0,                  # time constant
-) -> NeuronLayer:
-    "Layer-norm neurons, xhat = γ(x - mean)/sqrt(var + ε) + δ along `axis`."
-    _check_positive("gamma", gamma, allow_zero=True)
-    _check_positive("eps", eps)
-    return NeuronLayer(lagr_layernorm, shape, tau, params={"gamma": gamma, "delta": delta},
-                       options={"axis": _check_axis(axis, shape), "eps": eps})
+class ReluLayer(_Named):
+    "Rectified linear neurons, xhat = max(x, 0): a `NeuronLayer` with `LagrRepu(n=2)`."
+    lagrangian_type = LagrRepu
 
-def SphericalNormLayer(
-    shape: int | tuple[int, ...],      # shape of one state
-    gamma: float | Array = 1.0,        # radius, a non-negative scalar (trainable)
-    delta: float | Array = 0.0,        # bias, a scalar or one per unit (trainable)
-    axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over (static)
-    eps: float = 1e-5,                 # added to the squared norm (static)
-    *,
-    tau: float = 1.0,                  # time constant
-) -> NeuronLayer:
-    "Spherical-norm neurons, xhat = γ x/sqrt(Σx² + ε) + δ along `axis`."
-    _check_positive("gamma", gamma, allow_zero=True)
-    _check_positive("eps", eps)
-    return NeuronLayer(lagr_spherical_norm, shape, tau, params={"gamma": gamma, "delta": delta},
-                       options={"axis": _check_axis(axis, shape), "eps": eps})
+    def __new__(cls, shape: int | tuple[int, ...], *, tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrRepu(n=2), shape, tau)
+
+    @classmethod
+    def _describes(cls, L):
+        return isinstance(L, LagrRepu) and L.n == 2
+
+class RepuLayer(_Named):
+    "Rectified power neurons, xhat = max(x, 0)ⁿ⁻¹ (the dense associative memory's): `LagrRepu(n)`."
+    lagrangian_type = LagrRepu
+
+    def __new__(cls, shape: int | tuple[int, ...], n: float = 2, *, tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrRepu(n=n), shape, tau)
+
+# %% ../nbs/01_neurons.qmd 552
+class TanhLayer(_Named):
+    "Tanh neurons, xhat = tanh(βx): a `NeuronLayer` with `LagrTanh(beta)`."
+    lagrangian_type = LagrTanh
+
+    def __new__(cls, shape: int | tuple[int, ...], beta: float | Array = 1.0, *, tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrTanh(beta=beta), shape, tau)
+
+class SigmoidLayer(_Named):
+    "Sigmoid neurons, xhat = σ(βx): a `NeuronLayer` with `LagrSigmoid(beta)`."
+    lagrangian_type = LagrSigmoid
+
+    def __new__(cls, shape: int | tuple[int, ...], beta: float | Array = 1.0, *, tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrSigmoid(beta=beta), shape, tau)
+
+class ExpLayer(_Named):
+    "Exponential neurons, xhat = exp(βx) (or max(exp(βx) - 1, 0) if `rectified`): `LagrExp(beta, rectified)`."
+    lagrangian_type = LagrExp
+
+    def __new__(cls, shape: int | tuple[int, ...], beta: float | Array = 1.0, *, rectified: bool = False,
+                tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrExp(beta=beta, rectified=rectified), shape, tau)
+
+# %% ../nbs/01_neurons.qmd 579
+class SoftmaxLayer(_Named):
+    "Softmax neurons, xhat = softmax(βx) along `axis`: a `NeuronLayer` with `LagrSoftmax(beta, axis)`."
+    lagrangian_type = LagrSoftmax
+
+    def __new__(cls, shape: int | tuple[int, ...], beta: float | Array = 1.0, axis: int | tuple[int, ...] = -1, *,
+                tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrSoftmax(beta=beta, axis=axis), shape, tau)
+
+class LayerNormLayer(_Named):
+    "Layer-norm neurons, xhat = γ(x - mean)/sqrt(var + ε) + δ along `axis`: `LagrLayerNorm(gamma, delta, axis, eps)`."
+    lagrangian_type = LagrLayerNorm
+
+    def __new__(cls, shape: int | tuple[int, ...], gamma: float | Array = 1.0, delta: float | Array = 0.0,
+                axis: int | tuple[int, ...] = -1, eps: float = 1e-5, *, tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrLayerNorm(gamma=gamma, delta=delta, axis=axis, eps=eps), shape, tau)
+
+class SphericalNormLayer(_Named):
+    "Spherical-norm neurons, xhat = γ x/sqrt(Σx² + ε) + δ along `axis`: `LagrSphericalNorm(gamma, delta, axis, eps)`."
+    lagrangian_type = LagrSphericalNorm
+
+    def __new__(cls, shape: int | tuple[int, ...], gamma: float | Array = 1.0, delta: float | Array = 0.0,
+                axis: int | tuple[int, ...] = -1, eps: float = 1e-5, *, tau: float = 1.0) -> NeuronLayer:
+        return NeuronLayer(LagrSphericalNorm(gamma=gamma, delta=delta, axis=axis, eps=eps), shape, tau)
