@@ -21,7 +21,9 @@ import numpy as np
 from jax.typing import DTypeLike
 from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
-# %% ../nbs/02_synapses.qmd 82
+from .lagrangians import AbstractLagrangian, LagrRepu, LagrSoftmax, as_lagrangian
+
+# %% ../nbs/02_synapses.qmd 85
 def _as_shape(shape) -> tuple[int, ...]:
     "An int or a sequence of ints as a shape tuple."
     if isinstance(shape, int):
@@ -47,19 +49,19 @@ def _check_sizes(name: str, sizes, params: str, xhats):
         raise ValueError(f"{name} expects activations of {_listing(sizes)} units ({params}), got shapes "
                          f"{_listing(tuple(x.shape) for x in xhats)}{_batch_hint(sizes, xhats)}.")
 
-# %% ../nbs/02_synapses.qmd 127
+# %% ../nbs/02_synapses.qmd 130
 def _normal(key: PRNGKeyArray, shape: tuple[int, ...], std: float) -> Float[Array, "*shape"]:
     "Normal draws of standard deviation `std`, drawn flat and reshaped."
     return (std * jr.normal(key, (math.prod(shape),))).reshape(shape)
 
-# %% ../nbs/02_synapses.qmd 144
+# %% ../nbs/02_synapses.qmd 147
 def _einsum(spec: str, *operands, dtype: DTypeLike | None = None) -> Array:
     "`jnp.einsum`, with operands cast to `dtype` and float32 accumulation when `dtype` is given."
     if dtype is None:
         return jnp.einsum(spec, *operands)
     return jnp.einsum(spec, *(op.astype(dtype) for op in operands), preferred_element_type=jnp.float32)
 
-# %% ../nbs/02_synapses.qmd 166
+# %% ../nbs/02_synapses.qmd 169
 class AbstractSynapse(eqx.Module):
     "A hypersynapse: a scalar energy of the activations of the layers it connects, low when they agree."
     n_layers: eqx.AbstractClassVar[int | None]  # how many layers it connects; None means any number ≥ 1
@@ -82,7 +84,7 @@ class AbstractSynapse(eqx.Module):
         "This synapse with `options`, built by the HAM once it knows the shapes of the connected layers."
         return LazySynapse(cls, options)
 
-# %% ../nbs/02_synapses.qmd 196
+# %% ../nbs/02_synapses.qmd 199
 def _is_key(x) -> bool:
     "Whether `x` is a PRNG key: a typed key array (`jax.random.key`) or a raw uint32 key of shape (2,) or (4,)."
     dtype = getattr(x, "dtype", None)
@@ -121,14 +123,14 @@ def _takes_key_first(cls) -> bool:
     params = list(inspect.signature(cls.rand_init).parameters.values())
     return bool(params) and params[0].name == "key" and params[0].kind is params[0].POSITIONAL_OR_KEYWORD
 
-# %% ../nbs/02_synapses.qmd 250
+# %% ../nbs/02_synapses.qmd 253
 def _options(cls) -> tuple[set[str], set[str]]:
     "The keyword-only options of `cls.rand_init` other than `key`: (all of them, the required ones)."
     params = [p for p in inspect.signature(cls.rand_init).parameters.values()
               if p.kind is p.KEYWORD_ONLY and p.name != "key"]
     return {p.name for p in params}, {p.name for p in params if p.default is p.empty}
 
-# %% ../nbs/02_synapses.qmd 259
+# %% ../nbs/02_synapses.qmd 262
 class LazySynapse(eqx.Module):
     "A synapse class and its options, waiting for the shapes of the layers it will connect."
     cls: type[AbstractSynapse] = eqx.field(static=True)  # the synapse to build
@@ -172,7 +174,7 @@ class LazySynapse(eqx.Module):
         raise TypeError(f"this lazy {self.cls.__name__} has no parameters yet; call `.build(*shapes, key=key)` "
                         "or put it in a HAM built with a `key`.")
 
-# %% ../nbs/02_synapses.qmd 328
+# %% ../nbs/02_synapses.qmd 331
 class LinearSynapse(AbstractSynapse):
     "Energy `-g1ᵀ W g2` between two flattened layers: the energy whose gradient is a dense layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -201,7 +203,7 @@ class LinearSynapse(AbstractSynapse):
         d1, d2 = math.prod(_as_shape(shape1)), math.prod(_as_shape(shape2))
         return cls(_normal(key, (d1, d2), 1 / math.sqrt(d1)), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 463
+# %% ../nbs/02_synapses.qmd 466
 class LinearSynapseWithBias(AbstractSynapse):
     "Energy `-g1ᵀ W g2 - b·g2`: a linear synapse whose gradient is an affine layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -235,7 +237,7 @@ class LinearSynapseWithBias(AbstractSynapse):
         scale = 1 / math.sqrt(d1)
         return cls(_normal(wkey, (d1, d2), scale), _normal(bkey, (d2,), scale), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 529
+# %% ../nbs/02_synapses.qmd 532
 class BiasSynapse(AbstractSynapse):
     "Energy `-b·g` on one layer: a constant input current `b`."
     b: Float[Array, "*shape"]                # the bias, one per unit of the layer
@@ -257,7 +259,7 @@ class BiasSynapse(AbstractSynapse):
         "A bias `b ~ N(0, scale²)` of the layer's shape."
         return cls(_normal(key, _as_shape(shape), scale))
 
-# %% ../nbs/02_synapses.qmd 581
+# %% ../nbs/02_synapses.qmd 584
 def _is_int(v) -> bool:
     "A Python or NumPy integer, not a bool."
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -309,7 +311,7 @@ def _conv_out_shape(in_shape, kernel_shape, strides, padding, pool, pool_size) -
     return jax.eval_shape(f, jax.ShapeDtypeStruct(in_shape, jnp.float32),
                           jax.ShapeDtypeStruct(kernel_shape, jnp.float32)).shape
 
-# %% ../nbs/02_synapses.qmd 652
+# %% ../nbs/02_synapses.qmd 655
 def _conv_suggestion(shape1, shape2, **opts) -> str:
     "Which single option of `ConvSynapse.rand_init` would make the output fit `shape2`, if any."
     tries = [("padding", p) for p in ("SAME", "VALID")]
@@ -345,7 +347,7 @@ def _check_conv_fits(shape1, shape2, **opts):
                          f"to {out}, but the second layer has shape {shape2}; change `kernel_size`, `strides`, "
                          f"`padding` or `pool_size`, or the layer's shape{_conv_suggestion(shape1, shape2, **opts)}.")
 
-# %% ../nbs/02_synapses.qmd 690
+# %% ../nbs/02_synapses.qmd 693
 class ConvSynapse(AbstractSynapse):
     "Energy `-⟨g2, pool(g1 ⋆ W)⟩` between two (H, W, C) layers: the energy whose gradient is a convolution."
     W: Float[Array, "kh kw c1 c2"]           # kernel, HWIO
@@ -396,54 +398,114 @@ class ConvSynapse(AbstractSynapse):
         W = _normal(key, (kh, kw, c1, c2), 1 / math.sqrt(kh * kw * c1))
         return cls(W, strides=strides, padding=padding, pool=pool, pool_size=pool_size)
 
-# %% ../nbs/02_synapses.qmd 877
+# %% ../nbs/02_synapses.qmd 894
+_HIDDEN_BY_NAME = {"softmax": "LagrSoftmax(beta=1.0)", "repu": "LagrRepu(n=2)", "relu": "LagrRepu(n=2)",
+                   "exp": "LagrExp(beta=1.0)", "ghostmax": "LagrGhostmax()"}
+
+def _hidden_lagrangian(lagrangian, beta, kind, n) -> AbstractLagrangian:
+    "The hidden Lagrangian of a `HopfieldSynapse`, from `lagrangian=` or from the 0.3 options `beta`, `kind`, `n`."
+    legacy = {k: v for k, v in (("beta", beta), ("kind", kind), ("n", n)) if v is not None}
+    if legacy and lagrangian is not None:
+        raise ValueError(f"HopfieldSynapse got both `lagrangian` and the 0.3 option(s) {_listing(legacy)}; "
+                         "give the hidden Lagrangian once, as `lagrangian=`.")
+    if legacy:
+        kind = legacy.get("kind", "softmax")
+        if kind not in ("softmax", "repu"):
+            raise ValueError(f'`kind` must be "softmax" or "repu", got {kind!r}; hamux 0.4 takes the hidden '
+                             f"Lagrangian as a module instead: `lagrangian=LagrSoftmax(beta=1.0)`, `LagrRepu(n=3)`, ...")
+        if kind == "softmax":   # as in 0.3, `n` means nothing to a softmax, nor `beta` to a repu
+            lagrangian = LagrSoftmax(beta=legacy.get("beta", 1.0))
+            new = f"LagrSoftmax(beta={beta!r})" if isinstance(beta, (int, float)) else "LagrSoftmax(beta=beta)"
+        else:
+            lagrangian, new = LagrRepu(n=legacy.get("n", 2)), f"LagrRepu(n={legacy.get('n', 2)!r})"
+        _deprecated(f"HopfieldSynapse's {_listing(f'`{k}`' for k in legacy)} are deprecated: "
+                    f"write `lagrangian={new}`.")
+        return lagrangian
+    if lagrangian is None:
+        return LagrSoftmax(beta=1.0)
+    if isinstance(lagrangian, str):
+        hint = f"`lagrangian={_HIDDEN_BY_NAME[lagrangian]}`" if lagrangian in _HIDDEN_BY_NAME else \
+               "a module such as `lagrangian=LagrSoftmax(beta=1.0)`"
+        raise TypeError(f"HopfieldSynapse: `lagrangian` must be a Lagrangian module or a function L(h) -> scalar, "
+                        f"got the string {lagrangian!r}; write {hint}.")
+    try:
+        return as_lagrangian(lagrangian)
+    except TypeError as e:
+        raise TypeError(f"HopfieldSynapse: {e}") from None
+
+def _unit_rows(Xi: Float[Array, "K D"]) -> Float[Array, "K D"]:
+    "Each row of `Xi` divided by its Euclidean norm; rows of zeros stay zero, with finite gradients."
+    sq = jnp.sum(Xi * Xi, axis=1, keepdims=True)
+    return Xi * jax.lax.rsqrt(jnp.where(sq > 0, sq, 1.0))
+
+# %% ../nbs/02_synapses.qmd 944
 class HopfieldSynapse(AbstractSynapse):
-    "Dense associative memory: a hidden layer of `K` memories `Ξ`, integrated out, on one or more layers."
+    "Dense associative memory on one or more layers: `K` memories `Ξ` and a hidden Lagrangian `L_h`, `E = -L_h(Ξ g)`."
     Xi: Float[Array, "K D"]                  # one memory per row, over the flattened (concatenated) layers
-    beta: float | Float[Array, ""] = eqx.field(default=1.0, kw_only=True)  # inverse temperature (softmax); an array to learn it
-    kind: Literal["softmax", "repu"] = eqx.field(default="softmax", static=True, kw_only=True)  # hidden Lagrangian
-    n: int = eqx.field(default=2, static=True, kw_only=True)  # power of the rectified polynomial (repu)
-    matmul_dtype: DTypeLike | None = eqx.field(default=None, static=True, kw_only=True)  # e.g. jnp.bfloat16
+    lagrangian: AbstractLagrangian           # L_h of the hidden layer that is integrated out
+    normalize: bool = eqx.field(static=True)               # use each memory at unit norm
+    matmul_dtype: DTypeLike | None = eqx.field(static=True)  # e.g. jnp.bfloat16
     n_layers: ClassVar[None] = None
+
+    def __init__(self,
+                 Xi: Float[Array, "K D"],                     # the memories, one per row
+                 *,
+                 lagrangian: AbstractLagrangian | Any = None,  # hidden Lagrangian (module or function); None: LagrSoftmax(beta=1.0)
+                 normalize: bool = False,                     # use each memory at unit norm (0.1's `do_norm`)
+                 matmul_dtype: DTypeLike | None = None,       # dtype of the product, e.g. jnp.bfloat16
+                 beta=None, kind=None, n=None,                # deprecated 0.3 spellings of `lagrangian`
+                 ):
+        self.Xi = Xi
+        self.lagrangian = _hidden_lagrangian(lagrangian, beta, kind, n)
+        self.normalize = normalize
+        self.matmul_dtype = matmul_dtype
 
     def __check_init__(self):
         if jnp.ndim(self.Xi) != 2:
             raise ValueError(f"`Xi` must be a matrix (K, D) of K memories, got shape {jnp.shape(self.Xi)}.")
-        if self.kind not in ("softmax", "repu"):
-            raise ValueError(f'`kind` must be "softmax" or "repu", got {self.kind!r}.')
-        if self.kind == "repu" and not (isinstance(self.n, int) and self.n >= 1):
-            raise ValueError(f"`n` must be a positive int, got {self.n!r}.")
+        if not isinstance(self.normalize, (bool, np.bool_)):
+            raise TypeError(f"HopfieldSynapse: `normalize` must be True or False, got {self.normalize!r}.")
+        try:
+            out = jax.eval_shape(self.lagrangian, jax.ShapeDtypeStruct(jnp.shape(self.Xi)[:1], jnp.float32))
+        except Exception as e:
+            raise ValueError(f"HopfieldSynapse: `lagrangian` {self.lagrangian!r} fails on the hidden state of shape "
+                             f"({jnp.shape(self.Xi)[0]},): {e}") from e
+        if getattr(out, "shape", None) != ():
+            raise ValueError(f"HopfieldSynapse: `lagrangian` must return a scalar, but returns shape "
+                             f"{getattr(out, 'shape', out)} on the hidden state of shape ({jnp.shape(self.Xi)[0]},).")
 
     def __call__(self, *xhats: Float[Array, "..."]) -> Float[Array, ""]:
-        "The energy of @eq-hopfield for the (concatenated, flattened) activations."
+        "The energy `-L_h(Ξ g)` of @eq-hopfield for the (concatenated, flattened) activations."
         D = self.Xi.shape[1]
         if not xhats or sum(math.prod(x.shape) for x in xhats) != D:
             got = _listing([tuple(x.shape) for x in xhats]) if xhats else "none"
             raise ValueError(f"HopfieldSynapse expects activations of {D} units in all (Xi has shape {self.Xi.shape}), "
                              f"got shapes {got}{_batch_hint((D,), xhats[:1])}.")
-        h = _einsum("kd,d->k", self.Xi, jnp.concatenate([x.ravel() for x in xhats]), dtype=self.matmul_dtype)
-        if self.kind == "softmax":
-            return -jax.nn.logsumexp(self.beta * h) / self.beta
-        return -jnp.sum(jax.nn.relu(h) ** self.n) / self.n
+        Xi = _unit_rows(self.Xi) if self.normalize else self.Xi
+        g = jnp.concatenate([x.ravel() for x in xhats])
+        return -self.lagrangian(_einsum("kd,d->k", Xi, g, dtype=self.matmul_dtype))
 
     @classmethod
     @_key_last
     def rand_init(cls,
                   *shapes: tuple[int, ...],        # shapes of the layers, concatenated in this order
-                  n_memories: int,               # K, the number of stored patterns (hidden neurons)
-                  beta: float = 1.0,             # inverse temperature of the softmax
-                  kind: Literal["softmax", "repu"] = "softmax",  # Lagrangian of the hidden layer
-                  n: int = 2,                    # power of the rectified polynomial
+                  n_memories: int,                 # K, the number of stored patterns (hidden neurons)
+                  lagrangian: AbstractLagrangian | Any = None,  # hidden Lagrangian; None: LagrSoftmax(beta=1.0)
+                  normalize: bool = False,         # use each memory at unit norm
                   matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
+                  beta=None, kind=None, n=None,    # deprecated 0.3 spellings of `lagrangian`
                   key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "HopfieldSynapse":
         "`K = n_memories` random memories `Ξ ~ N(0, 1/D)` over the layers of shapes `shapes`."
         if not shapes:
             raise ValueError("HopfieldSynapse connects at least one layer, got no shapes.")
+        if not (_is_int(n_memories) and n_memories >= 1):
+            raise ValueError(f"HopfieldSynapse: `n_memories` must be a positive int, got {n_memories!r}.")
         D = sum(math.prod(_as_shape(s)) for s in shapes)
-        return cls(_normal(key, (n_memories, D), 1 / math.sqrt(D)), beta=beta, kind=kind, n=n, matmul_dtype=matmul_dtype)
+        return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
+                   matmul_dtype=matmul_dtype, beta=beta, kind=kind, n=n)
 
-# %% ../nbs/02_synapses.qmd 1052
+# %% ../nbs/02_synapses.qmd 1215
 def _check_mask(mask):
     "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array with a True in every row."
     if mask is None:
@@ -464,7 +526,7 @@ def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
         raise ValueError(f"AttentionSynapse has a mask of shape {mask.shape}, which needs {mask.shape[0]} query "
                          f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape}.")
 
-# %% ../nbs/02_synapses.qmd 1075
+# %% ../nbs/02_synapses.qmd 1238
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -513,7 +575,7 @@ class AttentionSynapse(AbstractSynapse):
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
         return cls(Wq, Wk, beta=beta, mask=mask, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1207
+# %% ../nbs/02_synapses.qmd 1370
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
     def __init__(self, name: str):
@@ -522,7 +584,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name))
 
-# %% ../nbs/02_synapses.qmd 1218
+# %% ../nbs/02_synapses.qmd 1381
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
