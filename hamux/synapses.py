@@ -505,16 +505,31 @@ class HopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype, beta=beta, kind=kind, n=n)
 
-# %% ../nbs/02_synapses.qmd 1215
+# %% ../nbs/02_synapses.qmd 1225
 def _check_mask(mask):
-    "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array with a True in every row."
-    if mask is None:
-        return
-    if jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_:
+    "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array."
+    if mask is not None and (jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_):
         raise ValueError(f"`mask` must be a boolean (N_q, N_k) array, got {jnp.result_type(mask)} "
-                         f"of shape {jnp.shape(mask)}.")
-    if not isinstance(mask, jax.core.Tracer) and not jnp.all(jnp.any(mask, axis=1)):
-        raise ValueError("`mask` leaves a query with no key to attend to; every row needs a True.")
+                         f"of shape {jnp.shape(mask)}; for example `mask=~jnp.eye(N, dtype=bool)`.")
+
+def _check_beta(beta):
+    "Raise a `ValueError` unless `beta` is None, or a positive finite scalar (checked when it is concrete)."
+    if beta is None or isinstance(beta, jax.core.Tracer):
+        return
+    b = np.asarray(beta) if isinstance(beta, (int, float, np.ndarray, np.generic, jax.Array)) and \
+        not isinstance(beta, (bool, np.bool_)) else None
+    if b is None or b.ndim != 0 or b.dtype.kind not in "iuf" or not (np.isfinite(b) and b > 0):
+        raise ValueError(f"AttentionSynapse: `beta` must be None (1/sqrt(Y)) or a positive finite scalar, got "
+                         f"{beta!r}; e.g. `beta=0.125`, or `beta=jnp.array(0.125)` to learn it.")
+
+def _masked_logits(A: Float[Array, "H Nq Nk"], beta, mask: Bool[Array, "Nq Nk"] | None) -> Float[Array, "H Nq Nk"]:
+    "`beta * A` where `mask`, -inf elsewhere; a row with no True becomes (0, -inf, ...), whose log-sum-exp is 0."
+    z = beta * A
+    if mask is None:
+        return z
+    empty = ~jnp.any(mask, axis=-1, keepdims=True)
+    first = jnp.arange(mask.shape[-1]) == 0
+    return jnp.where(mask, z, jnp.where(empty & first, 0.0, -jnp.inf))
 
 def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
     "Raise a `ValueError` naming the shapes unless the token layers fit the projections and the mask."
@@ -526,7 +541,7 @@ def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
         raise ValueError(f"AttentionSynapse has a mask of shape {mask.shape}, which needs {mask.shape[0]} query "
                          f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape}.")
 
-# %% ../nbs/02_synapses.qmd 1238
+# %% ../nbs/02_synapses.qmd 1263
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -541,6 +556,7 @@ class AttentionSynapse(AbstractSynapse):
         if len(sq) != 3 or len(sk) != 3 or (sq[0], sq[2]) != (sk[0], sk[2]):
             raise ValueError(f"`Wq` and `Wk` must be (H, D, Y) with the same H and Y, got shapes {sq} and {sk}.")
         _check_mask(self.mask)
+        _check_beta(self.beta)
 
     def __call__(self, g_query: Float[Array, "Nq Dq"], g_key: Float[Array, "Nk Dk"]) -> Float[Array, ""]:
         "The energy of @eq-attention for one pair of token layers."
@@ -550,7 +566,7 @@ class AttentionSynapse(AbstractSynapse):
         Q = _einsum("cd,hdy->hcy", g_query, self.Wq, dtype=self.matmul_dtype)
         K = _einsum("bd,hdy->hby", g_key, self.Wk, dtype=self.matmul_dtype)
         A = _einsum("hcy,hby->hcb", Q, K, dtype=self.matmul_dtype)
-        return -jax.nn.logsumexp(beta * A, axis=-1, where=self.mask).sum() / beta
+        return -LagrSoftmax(beta=1.0, axis=-1)(_masked_logits(A, beta, self.mask)) / beta
 
     @classmethod
     @_key_last
@@ -569,13 +585,17 @@ class AttentionSynapse(AbstractSynapse):
         shape_query, shape_key = _as_shape(shape_query), _as_shape(shape_key)
         if len(shape_query) != 2 or len(shape_key) != 2:
             raise ValueError(f"AttentionSynapse connects two (N, D) token layers, got shapes {shape_query} and {shape_key}.")
+        for name, v in (("n_heads", n_heads), ("head_dim", head_dim)):
+            if v is not None and not (_is_int(v) and v >= 1):
+                raise ValueError(f"AttentionSynapse: `{name}` must be a positive int, got {v!r}.")
         Dq, Dk = shape_query[1], shape_key[1]
-        Y = Dq if head_dim is None else head_dim
+        Y = Dq if head_dim is None else int(head_dim)
+        n_heads = int(n_heads)
         qkey, kkey = jr.split(key)
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
         return cls(Wq, Wk, beta=beta, mask=mask, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1370
+# %% ../nbs/02_synapses.qmd 1427
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
     def __init__(self, name: str):
@@ -584,7 +604,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name))
 
-# %% ../nbs/02_synapses.qmd 1381
+# %% ../nbs/02_synapses.qmd 1438
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
