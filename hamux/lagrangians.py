@@ -152,7 +152,7 @@ def _trainable(owner: str, name: str, bound: str = "positive", *, scalar: bool =
     test, words, example = _BOUNDS[bound]
     fix = f"pass a {words} number or float array, e.g. `{owner}({name}={example})`"
 
-    def convert(value):
+    def convert(value: float | Array) -> Array:
         a = value if isinstance(value, jax.Array) else np.asarray(value) if _is_number(value) else None
         if a is None or a.dtype.kind not in "iuf":
             raise TypeError(f"{owner}: `{name}` must be a number or a float array, got {type(value).__name__} "
@@ -183,7 +183,7 @@ def _static_number(owner: str, name: str, lower: float, *, strict: bool):
     "A converter for a static numeric option: a concrete number `>= lower` (`> lower` if `strict`), as a Python int or float."
     words = f"{'greater than' if strict else 'at least'} {lower:g}"
 
-    def convert(value):
+    def convert(value: float) -> float:
         if isinstance(value, jax.core.Tracer) or not _is_number(value) or np.ndim(value) != 0:
             raise TypeError(f"{owner}: `{name}` is a static option and must be a concrete Python number, got "
                             f"{type(value).__name__} {value!r}; pass e.g. `{owner}({name}={lower + 1:g})`.")
@@ -198,7 +198,7 @@ def _static_number(owner: str, name: str, lower: float, *, strict: bool):
 
 def _axis(owner: str):
     "A converter for `axis`: an int or a tuple of ints (a list becomes a tuple)."
-    def convert(value):
+    def convert(value: int | tuple[int, ...]) -> int | tuple[int, ...]:
         items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
         if not items or any(isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)) for a in items):
             raise TypeError(f"{owner}: `axis` must be an int or a non-empty tuple of ints, got {value!r}.")
@@ -209,7 +209,7 @@ def _axis(owner: str):
 
 def _flag(owner: str, name: str):
     "A converter for a boolean option: True or False only."
-    def convert(value):
+    def convert(value: bool) -> bool:
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{owner}: `{name}` must be True or False, got {type(value).__name__} {value!r}.")
         return bool(value)
@@ -303,12 +303,12 @@ class LagrGhostmax(AbstractLagrangian):
         return lagr_ghostmax(x, self.axis)
 
 # %% ../nbs/00_lagrangians.qmd 995
-def _as_params(params) -> dict[str, Array]:
+def _as_params(params: dict | None) -> dict[str, Array]:
     "The `params` of a `LagrFunction`: a dict of finite inexact JAX arrays."
     return {str(k): _trainable("LagrFunction", f"params[{k!r}]", "finite", scalar=False)(v)
             for k, v in dict(params or {}).items()}
 
-def _as_options(options) -> tuple[tuple[str, Hashable], ...]:
+def _as_options(options: dict | tuple | None) -> tuple[tuple[str, Hashable], ...]:
     "Static options as a sorted tuple of `(name, value)` pairs (lists become tuples), each hashable."
     items = {str(k): tuple(v) if isinstance(v, list) else v for k, v in dict(options or {}).items()}
     for k, v in items.items():
