@@ -47,7 +47,7 @@ def _gather() -> list[str]:
 
 __all__ = _gather()
 
-# %% ../nbs/09_api.qmd 84
+# %% ../nbs/09_api.qmd 85
 def _optional_names(mod_name: str) -> list[str]:
     "The `__all__` of an optional module, read from its source without importing it."
     import ast
@@ -81,4 +81,5 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
+    "The package's names, the optional module's included."
     return sorted(set(globals()) | set(_OPTIONAL) | {n for m in _OPTIONAL for n in _optional_names(m)})

@@ -1,28 +1,34 @@
 """Build the hamux docs site: execute every notebook and render static HTML into `_docs/`.
 
-With Quarto installed (`quarto` on PATH) and `--quarto`, the `.qmd` chapters and
-`docs_src/` are staged into `_proc/` and rendered by `quarto render`. Without it
-(the default, and the only path that needs no internet to install), this script:
+Without Quarto (the default, and the only path that installs offline) this script:
 
-1. reads the sidebar from `docs_src/_quarto.yml`;
-2. reads each page (`nbs/*.qmd`, `nbs/examples/*.qmd`, `docs_src/**/*.qmd`) with `qmd.read_qmd`;
-3. inserts `show_doc(...)` after every exported definition, as nbdev does;
-4. executes the notebook with nbclient in the project's kernel (all cells that may
-   run: `#| eval: false` is skipped, `#| slow` runs, `#| gpu` runs only with `--flags gpu`);
-5. renders it to HTML with nbdev's display rules (`#| hide`, `#| export`, `#| echo`,
-   `#| output`, `#| code-fold`), Quarto callouts, labelled equations, and MathJax served
-   from `_docs/mathjax/` so the site works offline;
-6. writes `README.md` from `nbs/index.qmd`.
+1. reads the sidebar from `docs_src/_quarto.yml` (glob entries such as `/[0-9]*.qmd` list
+   every matching page of `nbs/` and `docs_src/`, so a new chapter appears by itself);
+2. reads each page with `qmd.read_qmd` and applies nbdev's own processors: `add_show_docs`
+   before execution; `clean_show_doc`, `rm_export`, `hide_`, `add_fold` and `mv_exports` after;
+3. executes the notebook with nbclient in the project's kernel (`#| eval: false` is skipped,
+   `#| slow` runs, `#| gpu` runs only with `--flags gpu`), with `show_doc` rendering
+   signatures as the source writes them (`scripts/doc_signatures.py`);
+4. renders HTML: stream outputs merged per cell with carriage returns honoured (nbconvert's
+   `CoalesceStreamsPreprocessor`, so a progress bar shows its final line), Quarto callouts
+   (fence-aware), labelled equations, a table of contents, copy buttons, a "view source" page
+   of each `.qmd`, and MathJax served from `_docs/mathjax/` so the site works offline;
+5. builds the full-text search index with pagefind and checks every local link
+   (`scripts/check_links.py`); writes `README.md` from `nbs/index.qmd`.
 
-Usage: python scripts/build_docs.py [--only PAGE ...] [--flags gpu] [--no-exec] [--quarto]
+`--quarto` instead stages `nbs/` and `docs_src/` into `_proc/` and runs `quarto render`. That
+path is untested here: Quarto downloads its binary when it installs, so it cannot be installed
+offline.
+
+Usage: python scripts/build_docs.py [--only PAGE ...] [--flags gpu] [--no-exec] [--out DIR] [--quarto]
 """
 from __future__ import annotations
 
 import argparse
-import base64
 import html
 import json
 import os
+import posixpath
 import re
 import shutil
 import subprocess
@@ -31,13 +37,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS))
 from qmd import read_qmd  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = SCRIPTS.parent
 NBS, SRC, OUT = ROOT / "nbs", ROOT / "docs_src", ROOT / "_docs"
-_HIDE = {"hide", "export", "exporti", "default_exp"}
-_DIRECTIVE = re.compile(r"^\s*#\|\s*([\w-]+)(?::)?\s*(.*?)\s*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_DIRECTIVE = re.compile(r"^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$")
 
 
 # ---------------------------------------------------------------- pages and sidebar
@@ -49,19 +56,20 @@ def page_source(ref: str) -> Path:
     raise FileNotFoundError(f"sidebar entry {ref!r} in docs_src/_quarto.yml is neither nbs/{ref} nor docs_src/{ref}")
 
 
-def _repo_path(ref: str) -> str:
-    "A page's source relative to the repository root, for links in README.md."
-    return str(page_source(ref).relative_to(ROOT)) if _exists(ref) else ref
-
-
-def _exists(ref: str) -> bool:
-    return (NBS / ref).exists() or (SRC / ref).exists()
-
-
 def html_name(ref: str) -> str:
     "Output name of a page: the numeric prefix dropped, as nbdev's doc links expect (`01_neurons.qmd` -> `neurons.html`)."
     p = Path(ref)
     return str(p.with_name(re.sub(r"^\d+[a-zA-Z0-9]*_", "", p.name)).with_suffix(".html"))
+
+
+def expand(entry: str) -> list[str]:
+    "A sidebar entry: a page, or a glob (`/[0-9]*.qmd`, `/examples/*.qmd`) over `nbs/` and `docs_src/`, sorted by name."
+    if not re.search(r"[*?\[]", entry):
+        return [entry]
+    pat = entry.lstrip("/")
+    found = {str(p.relative_to(base)) for base in (NBS, SRC) for p in base.glob(pat)
+             if p.suffix == ".qmd" and not p.name.startswith(("_", "."))}
+    return sorted(found, key=lambda r: (posixpath.dirname(r), posixpath.basename(r)))
 
 
 def read_sidebar() -> list[tuple[str | None, list[str]]]:
@@ -72,118 +80,160 @@ def read_sidebar() -> list[tuple[str | None, list[str]]]:
     sections: list[tuple[str | None, list[str]]] = [(None, [])]
     for item in cfg["website"]["sidebar"]["contents"]:
         if isinstance(item, str):
-            sections[0][1].append(item)
+            sections[0][1].extend(expand(item))
         else:
-            sections.append((item["section"], list(item["contents"])))
+            contents = item["contents"]
+            refs = [r for e in ([contents] if isinstance(contents, str) else contents) for r in expand(e)]
+            sections.append((item["section"], refs))
+    listed: set[str] = set()
+    for _, refs in sections:  # a page named explicitly is not listed again by a later glob
+        refs[:] = [r for r in refs if not (r in listed or listed.add(r))]
     return sections
 
 
-# ---------------------------------------------------------------- cell directives
-def directives(source: str) -> tuple[dict[str, str], str]:
-    "Split `#| key: value` lines off the top of a cell: (directives, remaining source)."
-    d, lines = {}, source.split("\n")
+def resolve(page_ref: str, target: str) -> str:
+    "The sidebar ref a link in page `page_ref` points to (`../03_ham.qmd` from `examples/x.qmd` -> `03_ham.qmd`)."
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page_ref), target))
+
+
+# ---------------------------------------------------------------- nbdev processing and execution
+def directives(cell) -> dict[str, str]:
+    "A cell's directives as {name: value}: nbdev's `directives_` plus the Quarto ones left in its source."
+    d = {k.rstrip(":"): " ".join(v) for k, v in (cell.get("directives_") or {}).items()}
+    for line in cell.get("source", "").split("\n"):
+        if not (m := _DIRECTIVE.match(line)):
+            break
+        d[m[1]] = m[2].strip("'\"")
+    return d
+
+
+def strip_directives(source: str) -> str:
+    lines = source.split("\n")
     i = 0
-    while i < len(lines) and (m := _DIRECTIVE.match(lines[i])):
-        d[m[1]] = m[2]
+    while i < len(lines) and _DIRECTIVE.match(lines[i]):
         i += 1
-    return d, "\n".join(lines[i:]).strip("\n")
+    return "\n".join(lines[i:]).strip("\n")
 
 
-def _exported_names(source: str) -> list[str]:
-    import ast
-
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    return [n.name for n in tree.body
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not n.name.startswith("_")]
+_SETUP = (f"#| hide\nimport sys\nsys.path.insert(0, {str(SCRIPTS)!r})\nimport doc_signatures\ndoc_signatures.use()\n"
+          "from nbdev.showdoc import show_doc\n%matplotlib inline")
 
 
-def prepare(nb: dict) -> dict:
-    "Add `show_doc` cells after exported definitions (nbdev's rule) and a setup cell at the top."
-    shown = set(re.findall(r"^show_doc\(\s*([\w.]+)", "\n".join(c["source"] for c in nb["cells"]), re.M))
-    cells = [{"cell_type": "code", "metadata": {"role": "setup"}, "outputs": [], "execution_count": None,
-              "source": "from nbdev.showdoc import show_doc\n%matplotlib inline"}]
-    for c in nb["cells"]:
-        c = dict(c, metadata=dict(c.get("metadata", {})))
-        d, body = directives(c["source"]) if c["cell_type"] == "code" else ({}, "")
-        c["metadata"]["directives"] = d
-        docs = []
-        if c["cell_type"] == "code" and ({"export", "exports"} & d.keys()) and "hide" not in d:
-            for name in _exported_names(body):
-                if name not in shown:
-                    docs.append({"cell_type": "code", "metadata": {"role": "showdoc", "directives": {}},
-                                 "outputs": [], "execution_count": None, "source": f"show_doc({name})"})
-        cells.extend([c] + docs)
-    return dict(nb, cells=cells)
+def prepare(src: Path):
+    "The page as an nbdev notebook: a setup cell first, `show_doc` cells after exported definitions."
+    from execnb.nbio import dict2nb
+    from nbdev.process import NBProcessor
+    from nbdev.processors import add_show_docs
+
+    d = read_qmd(src)
+    at = 1 if d["cells"] and d["cells"][0]["cell_type"] == "raw" else 0
+    d["cells"].insert(at, {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                           "source": _SETUP})
+    nb = dict2nb(d)
+    NBProcessor(nb=nb, procs=[add_show_docs], rm_directives=False).process()
+    return nb
 
 
-def display_order(cells: list[dict]) -> list[dict]:
-    "nbdev shows an `#| exports` cell's source after the documentation generated for it."
-    out, i = [], 0
-    while i < len(cells):
-        j = i + 1
-        while j < len(cells) and cells[j]["metadata"].get("role") == "showdoc":
-            j += 1
-        exports = "exports" in cells[i]["metadata"].get("directives", {})
-        out.extend(cells[i + 1 : j] + [cells[i]] if exports else cells[i:j])
-        i = j
-    return out
+def finish(nb):
+    "nbdev's display processors, after execution: hide what is hidden, fold and move `#| exports` sources."
+    from nbdev.process import NBProcessor
+    from nbdev.processors import add_fold, clean_show_doc, hide_, mv_exports, rm_export
+
+    NBProcessor(nb=nb, procs=[clean_show_doc, rm_export, hide_, add_fold, mv_exports]).process()
+    return nb
 
 
-def _runs(cell: dict, flags: set[str]) -> bool:
-    d = cell["metadata"].get("directives", {})
-    if d.get("eval", "").lower() == "false":
-        return False
-    return not ({"gpu"} & d.keys()) or "gpu" in flags
+def _runs(cell, flags: set[str]) -> bool:
+    d = directives(cell)
+    return d.get("eval", "").lower() != "false" and ("gpu" not in d or "gpu" in flags)
 
 
-# ---------------------------------------------------------------- execution
-def execute(nb: dict, cwd: Path, flags: set[str], timeout: int) -> dict:
-    "Run every cell that may run, in a fresh kernel started in `cwd`; outputs are stored in `nb`."
+def execute(nb, cwd: Path, flags: set[str], timeout: int):
+    "Run every cell that may run, in a fresh kernel started in `cwd`; stream outputs are merged per cell."
     import nbformat
     from nbclient import NotebookClient
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-    runnable = [c for c in nb["cells"] if c["cell_type"] == "code" and _runs(c, flags)]
-    sub = nbformat.from_dict({"cells": [dict(c, source=directives(c["source"])[1] if c["metadata"].get("role") is None
-                                             else c["source"]) for c in runnable],
-                              "metadata": nb["metadata"], "nbformat": 4, "nbformat_minor": 5})
-    client = NotebookClient(sub, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
-    client.execute()
-    for c, done in zip(runnable, sub.cells):
-        c["outputs"] = [dict(o) for o in done.get("outputs", [])]
+    runnable = [c for c in nb.cells if c.cell_type == "code" and _runs(c, flags)]
+    sub = nbformat.from_dict({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                                         "source": c.source} for c in runnable],
+                              "metadata": dict(nb.metadata), "nbformat": 4, "nbformat_minor": 5})
+    try:
+        NotebookClient(sub, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:  # on an error too: the page then shows the outputs up to the failing cell, and its traceback
+        CoalesceStreamsPreprocessor().preprocess(sub, {})
+        for c, done in zip(runnable, sub.cells):
+            c["outputs"] = [dict(o) for o in done.get("outputs", [])]
     return nb
 
 
 # ---------------------------------------------------------------- markdown, Quarto syntax
 _DIV = re.compile(r"^(:{3,})\s*(\{.*\})?\s*$")
-_EQ = re.compile(r"\$\$(.+?)\$\$\s*\{#(eq-[\w-]+)\}", re.S)
+_EQ = re.compile(r"\$\$((?:(?!\$\$).)+?)\$\$\s*\{#(eq-[\w-]+)\}", re.S)  # never spans another $$ pair
+
+
+def _outside_fences(text: str, fn) -> str:
+    "Apply `fn` to the parts of markdown `text` that are not inside a ``` or ~~~ fence."
+    out, buf, fence = [], [], None
+    for line in text.split("\n"):
+        m = _FENCE.match(line)
+        if fence is None and m:
+            out.append(fn("\n".join(buf))) if buf else None
+            buf, fence = [line], m[1]
+        elif fence is not None:
+            buf.append(line)
+            if m and m[1][0] == fence[0] and len(m[1]) >= len(fence) and not line.strip()[len(m[1]):]:
+                out.append("\n".join(buf))
+                buf, fence = [], None
+        else:
+            buf.append(line)
+    if buf:
+        out.append("\n".join(buf) if fence else fn("\n".join(buf)))
+    return "\n".join(out)
 
 
 class Page:
     "Render state of one page: open fenced divs, equation numbers, links to other pages."
 
-    def __init__(self, links: dict[str, str]):
+    def __init__(self, links: dict[str, str], ref: str = "index.qmd"):
         self.open: list[str] = []
         self.eqs: dict[str, int] = {}
-        self.links = links
+        self.links, self.ref = links, ref
 
     def number_equations(self, text: str):
-        for m in _EQ.finditer(text):
-            self.eqs.setdefault(m[2], len(self.eqs) + 1)
+        def number(part: str) -> str:
+            for m in _EQ.finditer(part):
+                self.eqs.setdefault(m[2], len(self.eqs) + 1)
+            return part
+
+        _outside_fences(text, number)
+
+    def _link(self, m) -> str:
+        ref = resolve(self.ref, m[1] + ".qmd")
+        return f"]({self.links.get(ref, html_name(ref))}{m[2] or ''})"
+
+    def _quarto(self, text: str) -> str:
+        text = _EQ.sub(lambda m: f'<a id="{m[2]}"></a>\n\n$${m[1].rstrip()} \\tag{{{self.eqs[m[2]]}}}$$', text)
+        text = re.sub(r"@(eq-[\w-]+)", lambda m: f"[({self.eqs.get(m[1], '?')})](#{m[1]})", text)
+        return re.sub(r"\]\(([\w./-]+)\.qmd(#[\w-]*)?\)", self._link, text)
 
     def markdown(self, text: str) -> str:
         from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-        text = _EQ.sub(lambda m: f'<a id="{m[2]}"></a>\n\n$${m[1].rstrip()} \\tag{{{self.eqs[m[2]]}}}$$', text)
-        text = re.sub(r"@(eq-[\w-]+)", lambda m: f"[({self.eqs.get(m[1], '?')})](#{m[1]})", text)
-        text = re.sub(r"\]\(([\w./-]+)\.qmd(#[\w-]*)?\)",
-                      lambda m: f"]({self.links.get(m[1] + '.qmd', html_name(m[1] + '.qmd'))}{m[2] or ''})", text)
-        out, chunk = [], []
+        text = _outside_fences(text, self._quarto)
+        out, chunk, fence = [], [], None
         lines = text.split("\n")
         i = 0
         while i < len(lines):
+            f = _FENCE.match(lines[i])
+            if fence is not None or f:  # code fences are copied verbatim: a `:::` inside one is code
+                if fence is None:
+                    fence = f[1]
+                elif f and f[1][0] == fence[0] and len(f[1]) >= len(fence):
+                    fence = None
+                chunk.append(lines[i])
+                i += 1
+                continue
             m = _DIV.match(lines[i])
             if not m:
                 chunk.append(lines[i])
@@ -201,17 +251,53 @@ class Page:
                 kind = re.search(r"callout-(\w+)", classes)
                 if 'collapse="true"' in attrs:
                     self.open.append("details")
-                    out.append(f'<details class="{classes}"><summary>{html.escape(title or (kind[1] if kind else ""))}'
+                    out.append(f'<details class="{classes}"><summary>{inline(title or (kind[1] if kind else ""))}'
                                f"</summary>")
                 else:
                     self.open.append("div")
-                    head = f'<div class="callout-title">{html.escape(title)}</div>' if title else ""
+                    head = f'<div class="callout-title">{inline(title)}</div>' if title else ""
                     out.append(f'<div class="{classes}">{head}')
             elif self.open:
                 out.append(f"</{self.open.pop()}>")
             i += 1
         out.append(markdown2html_mistune("\n".join(chunk)))
         return "\n".join(out)
+
+
+_HEADING = re.compile(r'<h([1-6]) id="[^"]*">(.*?)(<a class="anchor-link" href="#[^"]*">&#182;</a>)?</h\1>', re.S)
+
+
+def pandoc_id(text: str) -> str:
+    "The identifier Pandoc (and so Quarto) gives a heading: `## Lagrangians as modules` -> `lagrangians-as-modules`."
+    text = re.sub(r"[^\w\s.-]", "", html.unescape(re.sub(r"<[^>]+>", "", text)).strip().lower())
+    text = re.sub(r"\s+", "-", text)
+    text = re.sub(r"^[^a-z\u00c0-\uffff]+", "", text)  # up to the first letter
+    return text or "section"
+
+
+def heading_ids(body: str, taken: set[str]) -> str:
+    "Give every heading Pandoc's identifier (or its `{#id}`), unique on the page, so links written for Quarto work."
+    def one(m):
+        inner = m[2]
+        explicit = re.search(r"\s*\{#([\w.:-]+)\}\s*$", inner)
+        if explicit:
+            inner, hid = inner[: explicit.start()], explicit[1]
+        else:
+            hid, base, k = pandoc_id(inner), pandoc_id(inner), 0
+            while hid in taken:
+                k += 1
+                hid = f"{base}-{k}"
+        taken.add(hid)
+        return f'<h{m[1]} id="{hid}">{inner}<a class="anchor-link" href="#{hid}">&#182;</a></h{m[1]}>'
+
+    return _HEADING.sub(one, body)
+
+
+def inline(text: str) -> str:
+    "Inline markdown (code, emphasis, math) as HTML without the enclosing paragraph."
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return re.sub(r"^<p>(.*)</p>\s*$", r"\1", markdown2html_mistune(text).strip(), flags=re.S)
 
 
 # ---------------------------------------------------------------- cells to HTML
@@ -227,47 +313,61 @@ def _text(o) -> str:
     return o if isinstance(o, str) else "".join(o)
 
 
-def render_output(o: dict, page: Page) -> str:
+def render_outputs(outputs: list[dict], page: Page) -> str:
+    "HTML for a cell's outputs; consecutive stream outputs (stdout and stderr) share one block."
     from nbconvert.filters.ansi import ansi2html
+    from nbconvert.preprocessors.coalescestreams import CR_PAT
 
-    kind = o.get("output_type")
-    if kind == "stream":
-        return f'<pre class="output stream-{o.get("name", "stdout")}">{ansi2html(_text(o.get("text", "")))}</pre>'
-    if kind == "error":
-        return f'<pre class="output error">{ansi2html(chr(10).join(o.get("traceback", [])))}</pre>'
-    data = o.get("data", {})
-    if "image/png" in data:
-        return f'<img class="output" src="data:image/png;base64,{_text(data["image/png"]).strip()}">'
-    if "image/svg+xml" in data:
-        return f'<div class="output">{_text(data["image/svg+xml"])}</div>'
-    if "text/html" in data:
-        return f'<div class="output">{_text(data["text/html"])}</div>'
-    if "text/markdown" in data:
-        return f'<div class="output markdown">{page.markdown(_text(data["text/markdown"]))}</div>'
-    if "text/latex" in data:
-        return f'<div class="output">{_text(data["text/latex"])}</div>'
-    if "text/plain" in data:
-        return f'<pre class="output">{html.escape(_text(data["text/plain"]))}</pre>'
-    return ""
+    parts, streams = [], []
+
+    def flush():
+        if streams:
+            text = CR_PAT.sub("", "".join(streams))
+            parts.append(f'<pre class="output stream">{ansi2html(text)}</pre>')
+            streams.clear()
+
+    for o in outputs:
+        kind = o.get("output_type")
+        if kind == "stream":
+            streams.append(_text(o.get("text", "")))
+            continue
+        flush()
+        if kind == "error":
+            parts.append(f'<pre class="output error">{ansi2html(chr(10).join(o.get("traceback", [])))}</pre>')
+            continue
+        data = o.get("data", {})
+        if "image/png" in data:
+            parts.append(f'<img class="output" alt="figure" src="data:image/png;base64,{_text(data["image/png"]).strip()}">')
+        elif "image/svg+xml" in data:
+            parts.append(f'<div class="output">{_text(data["image/svg+xml"])}</div>')
+        elif "text/html" in data:
+            parts.append(f'<div class="output">{_text(data["text/html"])}</div>')
+        elif "text/markdown" in data:
+            parts.append(f'<div class="output markdown">{page.markdown(_text(data["text/markdown"]))}</div>')
+        elif "text/latex" in data:
+            parts.append(f'<div class="output">{_text(data["text/latex"])}</div>')
+        elif "text/plain" in data:
+            parts.append(f'<pre class="output">{html.escape(_text(data["text/plain"]))}</pre>')
+    flush()
+    return "".join(parts)
 
 
-def render_cell(c: dict, page: Page) -> str:
-    if c["cell_type"] == "markdown":
-        return page.markdown(_text(c["source"]))
-    if c["cell_type"] != "code":
+def render_cell(c, page: Page) -> str:
+    if c.cell_type == "markdown":
+        return page.markdown(_text(c.source))
+    if c.cell_type != "code":
         return ""
-    role, d = c["metadata"].get("role"), c["metadata"].get("directives", {})
-    outputs = "".join(render_output(o, page) for o in c.get("outputs", []))
-    if role == "setup" or (_HIDE & d.keys()) or d.get("include") == "false":
+    d = directives(c)
+    outputs = "" if d.get("output") == "false" else render_outputs(c.get("outputs", []), page)
+    if d.get("include") == "false":
         return ""
-    if role == "showdoc":
+    if d.get("output") == "asis":  # a show_doc cell (nbdev's clean_show_doc)
         return f'<div class="showdoc">{outputs}</div>'
-    if d.get("output") == "false":
-        outputs = ""
-    _, body = directives(_text(c["source"]))
+    body = strip_directives(_text(c.source))
     src = "" if d.get("echo") == "false" or not body.strip() else _highlight(body)
-    if src and d.get("code-fold") == "true":
-        src = f'<details class="code-fold"><summary>Code</summary>{src}</details>'
+    if src and d.get("code-fold") in ("true", "show"):
+        summary = html.escape(d.get("code-summary") or "Code")
+        src = f'<details class="code-fold"{" open" if d["code-fold"] == "show" else ""}><summary>{summary}</summary>{src}</details>'
     return f'<div class="cell">{src}{outputs}</div>' if (src or outputs) else ""
 
 
@@ -279,21 +379,35 @@ def sidebar_html(sections, current: str, titles: dict[str, str]) -> str:
             parts.append(f'<div class="sidebar-section">{html.escape(title)}</div>')
         for r in refs:
             cls = ' class="active"' if r == current else ""
-            parts.append(f'<a{cls} href="{html_name(r)}">{html.escape(titles[r])}</a>')
+            parts.append(f'<a{cls} href="{html_name(r)}">{inline(titles[r])}</a>')
     return "\n".join(parts)
 
 
-def page_html(body: str, title: str, desc: str, sidebar: str, prev, nxt, css: str) -> str:
+def toc_html(body: str) -> str:
+    "A table of contents of the page's second- and third-level headings."
+    items = []
+    for level, hid, inner in re.findall(r'<h([23]) id="([^"]+)">(.*?)</h\1>', body, re.S):
+        text = re.sub(r"<a class=\"anchor-link\".*?</a>", "", inner)
+        items.append(f'<a class="toc-{level}" href="#{hid}">{re.sub(r"<(?!/?code)[^>]+>", "", text)}</a>')
+    return f'<nav class="toc"><div class="toc-title">On this page</div>{"".join(items)}</nav>' if items else ""
+
+
+
+
+def page_html(body: str, *, title: str, desc: str, sidebar: str, prev, nxt, source: str, src_href: str) -> str:
     nav = ""
     if prev:
-        nav += f'<a class="prev" href="{prev[0]}">← {html.escape(prev[1])}</a>'
+        nav += f'<a class="prev" href="{prev[0]}">← {inline(prev[1])}</a>'
     if nxt:
-        nav += f'<a class="next" href="{nxt[0]}">{html.escape(nxt[1])} →</a>'
+        nav += f'<a class="next" href="{nxt[0]}">{inline(nxt[1])} →</a>'
+    head_title = "hamux" if title.strip().lower() == "hamux" else f"{re.sub(r'`', '', title)} – hamux"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)} – hamux</title>
-<style>{css}</style>
+<title>{html.escape(head_title)}</title>
+<link rel="stylesheet" href="site.css">
+<link rel="stylesheet" href="pagefind/pagefind-ui.css">
+<script src="pagefind/pagefind-ui.js"></script>
 <script type="text/x-mathjax-config">
 MathJax.Hub.Config({{tex2jax: {{inlineMath: [['$','$'], ['\\\\(','\\\\)']], processEscapes: true}},
   TeX: {{equationNumbers: {{autoNumber: "none"}}}},
@@ -302,11 +416,23 @@ MathJax.Hub.Config({{tex2jax: {{inlineMath: [['$','$'], ['\\\\(','\\\\)']], proc
 </script>
 <script src="mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full"></script>
 </head><body>
-<nav class="sidebar"><a class="brand" href="index.html">hamux</a>{sidebar}</nav>
-<main><header><h1>{html.escape(title)}</h1>{f'<p class="description">{html.escape(desc)}</p>' if desc else ''}</header>
+<nav class="sidebar"><a class="brand" href="index.html">hamux</a><div id="search"></div>{sidebar}</nav>
+<main data-pagefind-body><header><h1>{inline(title)}</h1>{f'<p class="description">{inline(desc)}</p>' if desc else ''}
+<p class="source-link"><a href="{src_href}" data-pagefind-ignore>View source: {html.escape(source)}</a></p></header>
 {body}
-<footer class="pager">{nav}</footer></main>
+<footer class="pager" data-pagefind-ignore>{nav}</footer></main>
+{toc_html(body)}
+<script src="site.js"></script>
 </body></html>"""
+
+
+def source_html(source: str, text: str, page_href: str) -> str:
+    "A page showing a chapter's `.qmd` source, linked from the chapter."
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(source)} – hamux</title>
+<link rel="stylesheet" href="site.css"></head><body class="source-page"><main>
+<p><a href="{page_href}">← back to the page</a></p><h1><code>{html.escape(source)}</code></h1>
+<pre class="qmd-source">{html.escape(text)}</pre></main></body></html>"""
 
 
 # ---------------------------------------------------------------- README
@@ -322,36 +448,44 @@ def readme(nb: dict) -> str:
             parts.append(f"# {fm.get('title', 'hamux')}\n\n> {fm.get('description', '')}".rstrip("> \n"))
         elif c["cell_type"] == "markdown":
             md = re.sub(r"^:::+.*$\n?", "", src, flags=re.M)
-            parts.append(re.sub(r"\]\(([\w/-]+\.qmd)\)", lambda m: f"]({_repo_path(m[1])})", md).strip())
-        elif c["cell_type"] == "code" and c["metadata"].get("role") is None:
-            d, body = directives(src)
-            if _HIDE & d.keys() or d.get("include") == "false":
+            parts.append(_repo_links(md).strip())
+        elif c["cell_type"] == "code":
+            d = directives(c)
+            if {"hide", "export", "exporti", "default_exp"} & d.keys() or d.get("include") == "false":
                 continue
+            body = strip_directives(src)
             if body.strip() and d.get("echo") != "false":
                 parts.append(f"```python\n{body}\n```")
+            if d.get("output") == "false":
+                continue
+            outs = c.get("outputs", [])
+            for o in outs:  # markdown a cell displays (a table of chapters) is part of the prose
+                if "text/markdown" in o.get("data", {}):
+                    parts.append(_repo_links(_text(o["data"]["text/markdown"])).strip())
             text = "".join(_text(o.get("text", "")) if o.get("output_type") == "stream"
-                           else _text(o.get("data", {}).get("text/plain", "")) for o in c.get("outputs", []))
-            if text.strip() and d.get("output") != "false":
+                           else _text(o.get("data", {}).get("text/plain", "")) for o in outs
+                           if "text/markdown" not in o.get("data", {}))
+            if text.strip():
                 parts.append(f"```\n{text.rstrip()}\n```")
     head = "<!-- Generated from nbs/index.qmd by scripts/build_docs.py: edit that file, not this one. -->\n\n"
     return head + "\n\n".join(p for p in parts if p) + "\n"
 
 
+def _repo_links(md: str) -> str:
+    "Links to pages (`00_lagrangians.qmd`) pointed at their source files, for README.md."
+    return re.sub(r"\]\(([\w/-]+\.qmd)\)", lambda m: f"]({_repo_path(m[1])})", md)
+
+
+def _repo_path(ref: str) -> str:
+    "A page's source relative to the repository root, for links in README.md."
+    try:
+        return str(page_source(ref).relative_to(ROOT))
+    except FileNotFoundError:
+        return ref
+
+
 # ---------------------------------------------------------------- driver
-def build_page(ref: str, flags: set[str], execute_cells: bool, timeout: int) -> tuple[str, dict, float]:
-    src = page_source(ref)
-    t0 = time.time()
-    nb = prepare(read_qmd(src))
-    fm = nb["cells"][1]["source"] if len(nb["cells"]) > 1 and nb["cells"][1]["cell_type"] == "raw" else ""
-    if execute_cells and "skip_exec: true" not in fm:
-        try:
-            execute(nb, src.parent, flags, timeout)
-        except Exception as e:
-            raise RuntimeError(f"executing {src.relative_to(ROOT)} failed:\n{e}") from None
-    return ref, nb, time.time() - t0
-
-
-def front_matter(nb: dict) -> dict:
+def front_matter(nb) -> dict:
     import yaml
 
     for c in nb["cells"]:
@@ -360,13 +494,34 @@ def front_matter(nb: dict) -> dict:
     return {}
 
 
-def quarto_build() -> int:
-    "Stage the .qmd chapters and docs_src/ into _proc/ and let Quarto render the site into _docs/."
+def build_page(ref: str, flags: set[str], execute_cells: bool, timeout: int):
+    "Read and execute one page: (ref, notebook, seconds, error message or None)."
+    src = page_source(ref)
+    t0 = time.time()
+    nb = prepare(src)
+    error = None
+    if execute_cells and not front_matter(nb).get("skip_exec"):
+        try:
+            execute(nb, src.parent, flags, timeout)
+        except Exception as e:  # the other pages still build; the build fails at the end
+            error = f"executing {src.relative_to(ROOT)} failed:\n{e}"
+    return ref, nb, time.time() - t0, error
+
+
+def quarto_build(out: Path) -> int:
+    "Stage the .qmd chapters and docs_src/ into _proc/ and let Quarto render the site (untested: see the docstring)."
     proc = ROOT / "_proc"
     shutil.rmtree(proc, ignore_errors=True)
     shutil.copytree(NBS, proc, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
     shutil.copytree(SRC, proc, dirs_exist_ok=True)
-    return subprocess.run(["quarto", "render", str(proc), "--output-dir", str(OUT)]).returncode
+    return subprocess.run(["quarto", "render", str(proc), "--output-dir", str(out)]).returncode
+
+
+def index_search(out: Path) -> None:
+    "Build pagefind's full-text index of `out` (into `out/pagefind/`)."
+    r = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(out)], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"pagefind failed (is `pagefind[bin]` installed? run scripts/setup.sh):\n{r.stdout}{r.stderr}")
 
 
 def main(argv=None) -> int:
@@ -374,15 +529,17 @@ def main(argv=None) -> int:
     ap.add_argument("--only", nargs="*", default=None, help="build only these sidebar entries (e.g. 01_neurons.qmd)")
     ap.add_argument("--flags", default="", help="extra cell flags to run, e.g. 'gpu'")
     ap.add_argument("--no-exec", action="store_true", help="render without executing (no outputs)")
-    ap.add_argument("--quarto", action="store_true", help="render with Quarto (must be on PATH)")
+    ap.add_argument("--quarto", action="store_true", help="render with Quarto (must be on PATH; untested here)")
+    ap.add_argument("--out", type=Path, default=OUT, help="output folder (default _docs/)")
     ap.add_argument("--workers", type=int, default=2, help="notebooks executed at once")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds one cell may run")
     a = ap.parse_args(argv)
+    out = a.out.resolve()
     if a.quarto:
         if not shutil.which("quarto"):
             print("`quarto` is not on PATH; run without --quarto for the offline build.", file=sys.stderr)
             return 2
-        return quarto_build()
+        return quarto_build(out)
 
     sections = read_sidebar()
     refs = [r for _, rs in sections for r in rs]
@@ -391,51 +548,70 @@ def main(argv=None) -> int:
     if unknown:
         print(f"not in the sidebar of docs_src/_quarto.yml: {unknown}; known pages: {refs}", file=sys.stderr)
         return 2
-    OUT.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     os.environ.update(MPLBACKEND="module://matplotlib_inline.backend_inline", PYTHONHASHSEED="0")
     t0, flags = time.time(), set(a.flags.split())
-    built: dict[str, dict] = {}
+    built, failed = {}, {}
     with ThreadPoolExecutor(max_workers=max(1, a.workers)) as pool:
-        for ref, nb, secs in pool.map(lambda r: build_page(r, flags, not a.no_exec, a.timeout), todo):
+        for ref, nb, secs, error in pool.map(lambda r: build_page(r, flags, not a.no_exec, a.timeout), todo):
             built[ref] = nb
-            print(f"executed {ref} in {secs:.1f}s", flush=True)
-    def title(r):
-        nb = built.get(r) or (read_qmd(page_source(r)) if r in todo or _exists(r) else None)
-        return (front_matter(nb).get("title") if nb else None) or r
-
-    titles = {r: title(r) for r in refs}
+            if error:
+                failed[ref] = error
+            print(f"{'FAILED' if error else 'executed' if not a.no_exec else 'read'} {ref} in {secs:.1f}s", flush=True)
+    titles = {r: (front_matter(built[r] if r in built else read_qmd(page_source(r))).get("title") or r) for r in refs}
     links = {r: html_name(r) for r in refs}
     from pygments.formatters import HtmlFormatter
 
-    css = (SRC / "styles.css").read_text() + HtmlFormatter(cssclass="highlight").get_style_defs(".highlight")
+    shutil.copy(SRC / "site.js", out / "site.js")
+    (out / "site.css").write_text((SRC / "styles.css").read_text() + HtmlFormatter(cssclass="highlight").get_style_defs(".highlight"))
     for ref, nb in built.items():
-        page = Page(links)
-        for c in nb["cells"]:
-            if c["cell_type"] == "markdown":
-                page.number_equations(_text(c["source"]))
-        body = "\n".join(filter(None, (render_cell(c, page) for c in display_order(nb["cells"]))))
+        if ref == "index.qmd" and not a.no_exec and out == OUT and ref not in failed:
+            (ROOT / "README.md").write_text(readme(nb))
+        finish(nb)
+        page = Page(links, ref)
+        for c in nb.cells:
+            if c.cell_type == "markdown":
+                page.number_equations(_text(c.source))
+        body = heading_ids("\n".join(filter(None, (render_cell(c, page) for c in nb.cells))), set())
         fm, i = front_matter(nb), refs.index(ref)
         prev = (html_name(refs[i - 1]), titles[refs[i - 1]]) if i > 0 else None
         nxt = (html_name(refs[i + 1]), titles[refs[i + 1]]) if i + 1 < len(refs) else None
-        out = OUT / html_name(ref)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        text = page_html(body, fm.get("title", ref), fm.get("description", ""),
-                         sidebar_html(sections, ref, titles), prev, nxt, css)
-        depth = len(Path(html_name(ref)).parts) - 1  # pages in subfolders link up to the root
-        if depth:
-            text = re.sub(r'(href|src)="(?!https?:|#|data:|/)([^"]+)"', lambda m: f'{m[1]}="{"../" * depth}{m[2]}"', text)
-        out.write_text(text)
-        if ref == "index.qmd" and not a.no_exec:
-            (ROOT / "README.md").write_text(readme(nb))
+        source = str(page_source(ref).relative_to(ROOT))
+        src_page = f"source/{source}.html"
+        text = page_html(body, title=fm.get("title", ref), desc=fm.get("description", ""),
+                         sidebar=sidebar_html(sections, ref, titles), prev=prev, nxt=nxt, source=source, src_href=src_page)
+        write_page(out, html_name(ref), text)
+        write_page(out, src_page, source_html(source, page_source(ref).read_text(), html_name(ref)))
     import jupyter_server_mathjax
 
-    mj = Path(jupyter_server_mathjax.__file__).parent / "static"
-    if not (OUT / "mathjax" / "MathJax.js").exists():
-        shutil.copytree(mj, OUT / "mathjax", dirs_exist_ok=True)
-    (OUT / "build.json").write_text(json.dumps({"pages": sorted(html_name(r) for r in built),
+    if not (out / "mathjax" / "MathJax.js").exists():
+        shutil.copytree(Path(jupyter_server_mathjax.__file__).parent / "static", out / "mathjax", dirs_exist_ok=True)
+    index_search(out)
+    (out / "build.json").write_text(json.dumps({"pages": sorted(html_name(r) for r in built),
                                                 "seconds": round(time.time() - t0, 1)}, indent=1))
-    print(f"built {len(built)} pages into {OUT.relative_to(ROOT)}/ in {time.time() - t0:.0f}s")
-    return 0
+    print(f"built {len(built)} pages into {out} in {time.time() - t0:.0f}s")
+    problems = []
+    if not a.only:
+        from check_links import check_site
+
+        problems = check_site(out)
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"links: {len(problems)} broken local link(s)" if problems else "links: every local link resolves")
+    for error in failed.values():
+        print(error, file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} page(s) failed to execute (shown up to the failing cell): {sorted(failed)}", file=sys.stderr)
+    return 1 if problems or failed else 0
+
+
+def write_page(out: Path, name: str, text: str) -> None:
+    "Write a page at `out/name`; a page in a subfolder has its relative links moved up to the root."
+    depth = len(Path(name).parts) - 1
+    if depth:
+        text = re.sub(r'(href|src)="(?!https?:|#|data:|/|mailto:)([^"]+)"', lambda m: f'{m[1]}="{"../" * depth}{m[2]}"', text)
+    (out / name).parent.mkdir(parents=True, exist_ok=True)
+    (out / name).write_text(text)
 
 
 if __name__ == "__main__":

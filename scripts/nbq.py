@@ -11,17 +11,25 @@ Usage (from the repository root, inside the project's environment):
     python scripts/nbq.py export [FILES...] # nbs/*.qmd (or just FILES) -> hamux/*.py
     python scripts/nbq.py check-export      # fail if re-exporting would change hamux/
     python scripts/nbq.py test [FILES...]   # run the notebooks' tests, like nbdev_test
+    python scripts/nbq.py notebook FILE.qmd  # write FILE.ipynb beside it, to open in JupyterLab or VS Code
+    python scripts/nbq.py qmd FILE.ipynb     # write the edited notebook back to FILE.qmd
+
+`notebook` and `qmd` are exact inverses for the chapters (blank lines and fences included),
+and `qmd` refuses to overwrite a `.qmd` that changed since its notebook was written
+(`--force` does it anyway). Outputs stay in the `.ipynb`, which git ignores.
 """
 from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
+import json
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from qmd import read_qmd  # noqa: E402
+from qmd import nb_to_qmd, qmd_to_nb, read_qmd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NBDEV_VERSION = "2.3.34"  # the reader relies on this release's internals; see use_qmd
@@ -136,6 +144,62 @@ def test(files: list[str], flags: str = "") -> int:
     return 1 if failed or not paths else 0
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_SYNC = ROOT / ".nbq-sync.json"  # git-ignored: the digest of each .qmd as nbq.py last read or wrote it
+
+
+def _synced(qmd_path: Path, text: str | None = None) -> str | None:
+    "The recorded digest of `qmd_path`; with `text`, record that text's digest instead."
+    data = json.loads(_SYNC.read_text()) if _SYNC.exists() else {}
+    if text is None:
+        return data.get(str(qmd_path.resolve()))
+    data[str(qmd_path.resolve())] = _digest(text)
+    _SYNC.write_text(json.dumps(data, indent=1, sort_keys=True))
+    return data[str(qmd_path.resolve())]
+
+
+def to_notebook(qmd_path: Path, out: Path | None = None) -> Path:
+    "Write the `.qmd` chapter as a Jupyter notebook beside it (same name, `.ipynb`); returns its path."
+    import nbformat
+
+    text = qmd_path.read_text(encoding="utf-8")
+    nb = qmd_to_nb(text, qmd_path)
+    nb["metadata"]["qmd_source"] = {"file": qmd_path.name, "sha256": _digest(text)}
+    for k, c in enumerate(nb["cells"]):
+        c["id"] = f"cell-{k}"
+        if c["cell_type"] == "raw":
+            c["metadata"]["format"] = "text/markdown"  # front matter, as `quarto convert` writes it
+    out = out or qmd_path.with_suffix(".ipynb")
+    node = nbformat.from_dict(nb)
+    nbformat.validate(node)
+    out.write_text(nbformat.writes(node), encoding="utf-8")
+    _synced(qmd_path, text)
+    return out
+
+
+def to_qmd(ipynb_path: Path, out: Path | None = None, force: bool = False) -> Path:
+    "Write an (edited) notebook back to its `.qmd`; refuses if that `.qmd` changed since the notebook was made."
+    nb = json.loads(ipynb_path.read_text(encoding="utf-8"))
+    out = out or ipynb_path.with_suffix(".qmd")
+    for c in nb["cells"]:
+        if c["cell_type"] == "raw":
+            c["metadata"].pop("format", None)
+    text = nb_to_qmd(nb)
+    origin = nb.get("metadata", {}).get("qmd_source", {})
+    if out.exists() and not force:
+        now = out.read_text(encoding="utf-8")
+        known = {origin.get("sha256"), _synced(out)} - {None}
+        if known and _digest(now) not in known and now != text:
+            raise SystemExit(f"{out} changed since {ipynb_path} was written from it; writing the notebook back "
+                             "would lose those edits. Merge them by hand, or pass --force to overwrite.")
+    out.write_text(text, encoding="utf-8")
+    _synced(out, text)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -145,7 +209,22 @@ def main(argv=None) -> int:
     t = sub.add_parser("test", help="run notebook tests")
     t.add_argument("files", nargs="*")
     t.add_argument("--flags", default="", help="space-separated test flags to run that are skipped by default")
+    n = sub.add_parser("notebook", help="write each FILE.qmd as FILE.ipynb (git-ignored) for Jupyter")
+    n.add_argument("files", nargs="+")
+    q = sub.add_parser("qmd", help="write each edited FILE.ipynb back to FILE.qmd")
+    q.add_argument("files", nargs="+")
+    q.add_argument("--force", action="store_true", help="overwrite a .qmd that changed since the notebook was made")
     a = ap.parse_args(argv)
+    if a.cmd in ("notebook", "qmd"):
+        for f in a.files:
+            p = Path(f).resolve()
+            want = ".qmd" if a.cmd == "notebook" else ".ipynb"
+            if p.suffix != want or not p.exists():
+                print(f"`nbq.py {a.cmd}` takes existing {want} files, got {f}", file=sys.stderr)
+                return 2
+            done = to_notebook(p) if a.cmd == "notebook" else to_qmd(p, force=a.force)
+            print(f"wrote {os.path.relpath(done)}")
+        return 0
     os.chdir(ROOT)
     if a.cmd == "export":
         export(a.files)

@@ -32,11 +32,8 @@ class QmdError(ValueError):
     "A `.qmd` file that cannot be read as a notebook; the message names the file and line."
 
 
-def _md_cell(lines: list[str]) -> dict | None:
-    text = "\n".join(lines).strip("\n")
-    if not text.strip():
-        return None
-    return {"cell_type": "markdown", "metadata": {}, "source": text}
+def _md_cell(lines: list[str]) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": "\n".join(lines)}
 
 
 def _code_cell(lines: list[str], line: int) -> dict:
@@ -70,14 +67,48 @@ def _split_front_matter(lines: list[str], where: str) -> tuple[str | None, int]:
     raise QmdError(f"{where}: front matter opened by `---` on line 1 is never closed; add a `---` line after it.")
 
 
+def _layout(cell: dict, **values) -> None:
+    "Record how a cell sat in the `.qmd` (blank lines before it, its fence lines) where it differs from the default."
+    if values:
+        cell["metadata"]["qmd"] = values
+
+
 def qmd_to_nb(text: str, path: str | Path = "<string>") -> dict:
-    "Parse the text of a `.qmd` document into an nbformat-4 notebook dict."
-    lines = text.splitlines()
+    "Parse the text of a `.qmd` document into an nbformat-4 notebook dict (`nb_to_qmd` writes it back exactly)."
+    eol = text.endswith("\n")
+    lines = text.split("\n")[:-1] if eol else text.split("\n")
     fm, i = _split_front_matter(lines, str(path))
     cells: list[dict] = []
     if fm is not None:
         cells.append({"cell_type": "raw", "metadata": {}, "source": fm})
     md: list[str] = []
+    blank = 0  # empty lines waiting before the next cell
+
+    def add(cell: dict, **layout):
+        nonlocal blank
+        default = 1 if cells else 0
+        if blank != default:
+            layout["gap"] = blank
+        _layout(cell, **layout)
+        cells.append(cell)
+        blank = 0
+
+    def flush_md():
+        nonlocal blank, md
+        k = 0
+        while k < len(md) and md[k] == "":
+            k += 1
+        blank += k
+        body = md[k:]
+        tail = 0
+        while body and body[-1] == "":
+            body.pop()
+            tail += 1
+        if body:
+            add(_md_cell(body))
+        blank += tail
+        md = []
+
     while i < len(lines):
         m = _FENCE.match(lines[i])
         if not m:
@@ -98,16 +129,21 @@ def qmd_to_nb(text: str, path: str | Path = "<string>") -> dict:
             raise QmdError(f"{path}:{i + 1}: only {{python}} cells can run in this project, got {{{ex['lang']}}}; "
                            "use a plain ``` fence to show other code.")
         else:
-            if (c := _md_cell(md)) is not None:
-                cells.append(c)
-            md = []
-            body = _attrs_to_directives(ex["attrs"], f"{path}:{i + 1}") + lines[i + 1 : j]
+            flush_md()
+            attrs = _attrs_to_directives(ex["attrs"], f"{path}:{i + 1}")
+            body = lines[i + 1 : j]
             first = next((k for k in range(i + 1, j) if not lines[k].lstrip().startswith("#|")), i + 1)
-            cells.append(_code_cell(body, first + 1))
+            layout = {}
+            if lines[i] != "```{python}":
+                layout["open"] = lines[i]
+            if lines[j] != "```":
+                layout["close"] = lines[j]
+            if body == [""]:
+                layout["blank_body"] = True
+            add(_code_cell(attrs + body, first + 1), **layout)
         i = j + 1
-    if (c := _md_cell(md)) is not None:
-        cells.append(c)
-    return {
+    flush_md()
+    nb = {
         "cells": cells,
         "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -116,6 +152,9 @@ def qmd_to_nb(text: str, path: str | Path = "<string>") -> dict:
         "nbformat": 4,
         "nbformat_minor": 5,
     }
+    if blank or not eol:
+        nb["metadata"]["qmd"] = {"trailing": blank, "eol": eol}
+    return nb
 
 
 def read_qmd(path: str | Path) -> dict:
@@ -128,13 +167,33 @@ def read_qmd(path: str | Path) -> dict:
     return qmd_to_nb(text, path)
 
 
+def _code_lines(c: dict, src: str) -> list[str]:
+    lay = c.get("metadata", {}).get("qmd", {})
+    body = src.split("\n") if src or lay.get("blank_body") else []
+    opening, closing = lay.get("open", "```{python}"), lay.get("close", "```")
+    m = _FENCE.match(opening)
+    ex = _EXEC.match(m["info"].strip()) if m else None
+    if ex is None or ex["lang"] != "python":
+        opening, closing = "```{python}", "```"
+    elif ex["attrs"].strip():  # `{python echo=false}`: its directives lead the source unless edited away
+        derived = _attrs_to_directives(ex["attrs"], "<cell>")
+        if body[: len(derived)] == derived:
+            body = body[len(derived):]
+        else:
+            opening = f"{m['indent']}{m['fence']}{{python}}"
+    return [opening, *body, closing]
+
+
 def nb_to_qmd(nb: dict) -> str:
-    "Write a notebook dict back as `.qmd` text (inverse of `qmd_to_nb` up to blank lines)."
-    parts = []
-    for c in nb["cells"]:
+    "Write a notebook dict back as `.qmd` text: the exact inverse of `qmd_to_nb` for a notebook it produced."
+    out: list[str] = []
+    for k, c in enumerate(nb["cells"]):
         src = c["source"] if isinstance(c["source"], str) else "".join(c["source"])
-        parts.append(f"```{{python}}\n{src}\n```" if c["cell_type"] == "code" else src)
-    return "\n\n".join(parts) + "\n"
+        out.extend([""] * c.get("metadata", {}).get("qmd", {}).get("gap", 0 if k == 0 else 1))
+        out.extend(_code_lines(c, src) if c["cell_type"] == "code" else src.split("\n"))
+    tail = nb.get("metadata", {}).get("qmd", {})
+    out.extend([""] * tail.get("trailing", 0))
+    return "\n".join(out) + ("\n" if tail.get("eol", True) else "")
 
 
 if __name__ == "__main__":  # python scripts/qmd.py nbs/00_lagrangians.qmd > out.ipynb

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up .venv (scripts/setup.sh) and run every test: the notebooks' tests (one
-# pytest test per nbs/**/*.qmd), the .qmd reader, the dependency sync, and a
+# pytest test per nbs/**/*.qmd), the .qmd reader and the notebook round trip, the
+# docs builder on the whole site unexecuted (links, search), the packaging, and a
 # check that re-exporting the notebooks leaves hamux/ unchanged.
 # Extra arguments go to pytest; HAMUX_TEST_FLAGS="slow gpu" also runs tagged cells.
 set -euo pipefail
