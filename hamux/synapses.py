@@ -4,7 +4,7 @@
 __all__ = ['AbstractSynapse', 'LazySynapse', 'LinearSynapse', 'LinearSynapseWithBias', 'BiasSynapse', 'ConvSynapse',
            'HopfieldSynapse', 'AttentionSynapse', 'TensorSynapse']
 
-# %% ../nbs/02_synapses.qmd 45
+# %% ../nbs/02_synapses.qmd 46
 import abc
 import functools
 import inspect
@@ -23,7 +23,7 @@ from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
 from .lagrangians import AbstractLagrangian, LagrRepu, LagrSoftmax, as_lagrangian
 
-# %% ../nbs/02_synapses.qmd 86
+# %% ../nbs/02_synapses.qmd 87
 def _as_shape(shape) -> tuple[int, ...]:
     "An int or a sequence of ints as a shape tuple."
     if isinstance(shape, int):
@@ -49,12 +49,12 @@ def _check_sizes(name: str, sizes, params: str, xhats):
         raise ValueError(f"{name} expects activations of {_listing(sizes)} units ({params}), got shapes "
                          f"{_listing(tuple(x.shape) for x in xhats)}{_batch_hint(sizes, xhats)}.")
 
-# %% ../nbs/02_synapses.qmd 131
+# %% ../nbs/02_synapses.qmd 132
 def _normal(key: PRNGKeyArray, shape: tuple[int, ...], std: float) -> Float[Array, "*shape"]:
     "Normal draws of standard deviation `std`, drawn flat and reshaped."
     return (std * jr.normal(key, (math.prod(shape),))).reshape(shape)
 
-# %% ../nbs/02_synapses.qmd 148
+# %% ../nbs/02_synapses.qmd 149
 def _einsum(spec: str, *operands, dtype: DTypeLike | None = None) -> Array:
     "`jnp.einsum`, with operands cast to `dtype` and float32 accumulation when `dtype` is given."
     if dtype is None:
@@ -71,7 +71,7 @@ def _check_matmul_dtype(owner: str, dtype):
         raise ValueError(f"{owner}: `matmul_dtype` must be None or a floating-point dtype such as `jnp.bfloat16`, "
                          f"got {dtype!r}.")
 
-# %% ../nbs/02_synapses.qmd 188
+# %% ../nbs/02_synapses.qmd 189
 class AbstractSynapse(eqx.Module):
     "A hypersynapse: a scalar energy of the activations of the layers it connects, low when they agree."
     n_layers: eqx.AbstractClassVar[int | None]  # how many layers it connects; None means any number ≥ 1
@@ -94,7 +94,7 @@ class AbstractSynapse(eqx.Module):
         "This synapse with `options`, built by the HAM once it knows the shapes of the connected layers."
         return LazySynapse(cls, options)
 
-# %% ../nbs/02_synapses.qmd 218
+# %% ../nbs/02_synapses.qmd 219
 def _is_key(x) -> bool:
     "Whether `x` is a PRNG key: a typed key array (`jax.random.key`) or a raw uint32 key of shape (2,) or (4,)."
     dtype = getattr(x, "dtype", None)
@@ -133,14 +133,14 @@ def _takes_key_first(cls) -> bool:
     params = list(inspect.signature(cls.rand_init).parameters.values())
     return bool(params) and params[0].name == "key" and params[0].kind is params[0].POSITIONAL_OR_KEYWORD
 
-# %% ../nbs/02_synapses.qmd 272
+# %% ../nbs/02_synapses.qmd 273
 def _options(cls) -> tuple[set[str], set[str]]:
     "The keyword-only options of `cls.rand_init` other than `key`: (all of them, the required ones)."
     params = [p for p in inspect.signature(cls.rand_init).parameters.values()
               if p.kind is p.KEYWORD_ONLY and p.name != "key"]
     return {p.name for p in params}, {p.name for p in params if p.default is p.empty}
 
-# %% ../nbs/02_synapses.qmd 281
+# %% ../nbs/02_synapses.qmd 282
 class LazySynapse(eqx.Module):
     "A synapse class and its options, waiting for the shapes of the layers it will connect."
     cls: type[AbstractSynapse] = eqx.field(static=True)  # the synapse to build
@@ -184,7 +184,7 @@ class LazySynapse(eqx.Module):
         raise TypeError(f"this lazy {self.cls.__name__} has no parameters yet; call `.build(*shapes, key=key)` "
                         "or put it in a HAM built with a `key`.")
 
-# %% ../nbs/02_synapses.qmd 350
+# %% ../nbs/02_synapses.qmd 351
 class LinearSynapse(AbstractSynapse):
     "Energy `-g1ᵀ W g2` between two flattened layers: the energy whose gradient is a dense layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -214,7 +214,7 @@ class LinearSynapse(AbstractSynapse):
         d1, d2 = math.prod(_as_shape(shape1)), math.prod(_as_shape(shape2))
         return cls(_normal(key, (d1, d2), 1 / math.sqrt(d1)), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 487
+# %% ../nbs/02_synapses.qmd 488
 class LinearSynapseWithBias(AbstractSynapse):
     "Energy `-g1ᵀ W g2 - b·g2`: a linear synapse whose gradient is an affine layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -249,7 +249,7 @@ class LinearSynapseWithBias(AbstractSynapse):
         scale = 1 / math.sqrt(d1)
         return cls(_normal(wkey, (d1, d2), scale), _normal(bkey, (d2,), scale), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 554
+# %% ../nbs/02_synapses.qmd 555
 class BiasSynapse(AbstractSynapse):
     "Energy `-b·g` on one layer: a constant input current `b`."
     b: Float[Array, "*shape"]                # the bias, one per unit of the layer
@@ -274,7 +274,7 @@ class BiasSynapse(AbstractSynapse):
             raise ValueError(f"BiasSynapse: `scale` must be a non-negative finite number, got {scale!r}.")
         return cls(_normal(key, _as_shape(shape), scale))
 
-# %% ../nbs/02_synapses.qmd 610
+# %% ../nbs/02_synapses.qmd 611
 def _is_int(v) -> bool:
     "A Python or NumPy integer, not a bool."
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -326,7 +326,7 @@ def _conv_out_shape(in_shape, kernel_shape, strides, padding, pool, pool_size) -
     return jax.eval_shape(f, jax.ShapeDtypeStruct(in_shape, jnp.float32),
                           jax.ShapeDtypeStruct(kernel_shape, jnp.float32)).shape
 
-# %% ../nbs/02_synapses.qmd 681
+# %% ../nbs/02_synapses.qmd 682
 def _conv_suggestion(shape1, shape2, **opts) -> str:
     "Which single option of `ConvSynapse.rand_init` would make the output fit `shape2`, if any."
     tries = [("padding", p) for p in ("SAME", "VALID")]
@@ -362,7 +362,7 @@ def _check_conv_fits(shape1, shape2, **opts):
                          f"to {out}, but the second layer has shape {shape2}; change `kernel_size`, `strides`, "
                          f"`padding` or `pool_size`, or the layer's shape{_conv_suggestion(shape1, shape2, **opts)}.")
 
-# %% ../nbs/02_synapses.qmd 719
+# %% ../nbs/02_synapses.qmd 720
 class ConvSynapse(AbstractSynapse):
     "Energy `-⟨g2, pool(g1 ⋆ W)⟩` between two (H, W, C) layers: the energy whose gradient is a convolution."
     W: Float[Array, "kh kw c1 c2"]           # kernel, HWIO
@@ -413,7 +413,7 @@ class ConvSynapse(AbstractSynapse):
         W = _normal(key, (kh, kw, c1, c2), 1 / math.sqrt(kh * kw * c1))
         return cls(W, strides=strides, padding=padding, pool=pool, pool_size=pool_size)
 
-# %% ../nbs/02_synapses.qmd 920
+# %% ../nbs/02_synapses.qmd 921
 _HIDDEN_BY_NAME = {"softmax": "LagrSoftmax(beta=1.0)", "repu": "LagrRepu(n=2)", "relu": "LagrRepu(n=2)",
                    "exp": "LagrExp(beta=1.0)", "ghostmax": "LagrGhostmax()"}
 
@@ -453,7 +453,7 @@ def _unit_rows(Xi: Float[Array, "K D"]) -> Float[Array, "K D"]:
     sq = jnp.sum(Xi * Xi, axis=1, keepdims=True)
     return Xi * jax.lax.rsqrt(jnp.where(sq > 0, sq, 1.0))
 
-# %% ../nbs/02_synapses.qmd 970
+# %% ../nbs/02_synapses.qmd 971
 class HopfieldSynapse(AbstractSynapse):
     "Dense associative memory on one or more layers: `K` memories `Ξ` and a hidden Lagrangian `L_h`, `E = -L_h(Ξ g)`."
     Xi: Float[Array, "K D"]                  # one memory per row, over the flattened (concatenated) layers
@@ -521,7 +521,7 @@ class HopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype, beta=beta, kind=kind, n=n)
 
-# %% ../nbs/02_synapses.qmd 1252
+# %% ../nbs/02_synapses.qmd 1253
 def _check_mask(mask):
     "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array."
     if mask is not None and (jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_):
@@ -557,7 +557,7 @@ def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
         raise ValueError(f"AttentionSynapse has a mask of shape {mask.shape}, which needs {mask.shape[0]} query "
                          f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape}.")
 
-# %% ../nbs/02_synapses.qmd 1290
+# %% ../nbs/02_synapses.qmd 1291
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -612,7 +612,7 @@ class AttentionSynapse(AbstractSynapse):
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
         return cls(Wq, Wk, beta=beta, mask=mask, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1455
+# %% ../nbs/02_synapses.qmd 1456
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
     def __init__(self, name: str):
@@ -621,7 +621,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name))
 
-# %% ../nbs/02_synapses.qmd 1466
+# %% ../nbs/02_synapses.qmd 1467
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
