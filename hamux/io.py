@@ -5,10 +5,13 @@ __all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'CheckpointError', 'checkp
            'load_states']
 
 # %% ../nbs/05_io.qmd 42
+import contextlib
 import glob
 import hashlib
+import importlib.metadata
 import io
 import json
+import math
 import os
 import secrets
 import warnings
@@ -23,18 +26,27 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import PyTree
 
-import hamux
 from .ham import HAM
 from .spec import SpecError, ham_from_spec, spec_of
 
-# %% ../nbs/05_io.qmd 84
+# %% ../nbs/05_io.qmd 86
 CHECKPOINT_FORMAT = "hamux.checkpoint"
 CHECKPOINT_VERSION = 1
 
 class CheckpointError(ValueError):
     "A file that is not a checkpoint this hamux can read: truncated, corrupted, or of another version or kind."
 
-# %% ../nbs/05_io.qmd 108
+# %% ../nbs/05_io.qmd 99
+def _package_version(name: str) -> str:
+    "The installed version of package `name`, from its metadata; `unknown` when it is not installed."
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+_HAMUX_VERSION = _package_version("hamux")
+
+# %% ../nbs/05_io.qmd 132
 def _temp_path(path: Path) -> Path:
     "A fresh temporary path next to `path`, named after it and this process."
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
@@ -69,7 +81,7 @@ def _fsync_dir(directory: Path):
         finally:
             os.close(fd)
 
-# %% ../nbs/05_io.qmd 145
+# %% ../nbs/05_io.qmd 169
 def _atomic_write(path, write: Callable[[BinaryIO], None], *, overwrite: bool) -> Path:
     "Call `write(f)` on a temporary file and move it to `path` in one step; `path` is never left half-written."
     path = Path(path)
@@ -99,7 +111,7 @@ def _atomic_write(path, write: Callable[[BinaryIO], None], *, overwrite: bool) -
     _fsync_dir(path.parent)
     return path
 
-# %% ../nbs/05_io.qmd 209
+# %% ../nbs/05_io.qmd 233
 def _is_array_leaf(x) -> bool:
     "The leaves a checkpoint stores: arrays, and their abstract stand-ins when a template is abstract."
     return eqx.is_array(x) or isinstance(x, jax.ShapeDtypeStruct)
@@ -129,7 +141,7 @@ def _pack(items: list[tuple[dict, Any]]) -> tuple[list[dict], list[np.ndarray]]:
         arrays.append(a)
     return records, arrays
 
-# %% ../nbs/05_io.qmd 241
+# %% ../nbs/05_io.qmd 265
 def _sha256_json(data) -> str:
     "The SHA-256 of `data` written as canonical JSON (sorted keys, no spaces)."
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
@@ -142,7 +154,7 @@ def _header(kind: str, records: list[dict], *, meta, spec=None, spec_error=None)
         raise TypeError(f"`meta` must be JSON data (dicts with string keys, lists, numbers, strings), got "
                         f"{type(meta).__name__}: {e}") from e
     return {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "kind": kind,
-            "written_by": {"hamux": hamux.__version__, "jax": jax.__version__, "numpy": np.__version__},
+            "written_by": {"hamux": _HAMUX_VERSION, "jax": jax.__version__, "numpy": np.__version__},
             "spec": spec, "spec_sha256": None if spec is None else _sha256_json(spec), "spec_error": spec_error,
             "arrays": records, "meta": meta}
 
@@ -158,75 +170,179 @@ def _write_checkpoint(f: BinaryIO, header: dict, arrays: list[np.ndarray]):
             with zf.open(record["file"], "w", force_zip64=a.nbytes > 2**30) as out:
                 _write_array(out, a)
 
-# %% ../nbs/05_io.qmd 277
-_READ_ERRORS = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, UnicodeDecodeError)
+# %% ../nbs/05_io.qmd 310
+_READ_ERRORS = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, UnicodeDecodeError, OSError,
+                RecursionError, MemoryError)
 
-def _read_header(path, kind: str | None = None) -> dict:
-    "The header of the checkpoint at `path`, checked for format, version and `kind`."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}: the file does not exist.")
+def _member(path: Path, zf: zipfile.ZipFile, name: str, size: int, what: str) -> zipfile.ZipInfo:
+    "The zip entry `name`, checked to be stored uncompressed and no larger than the file of `size` bytes."
     try:
-        with zipfile.ZipFile(path) as zf:
-            header = json.loads(zf.read("header.json"))
+        info = zf.getinfo(name)
     except KeyError:
-        raise CheckpointError(f"{path} is not a hamux checkpoint: it is a zip file without a header.json.") from None
-    except _READ_ERRORS as e:
-        raise CheckpointError(f"{path} is truncated, corrupted or not a hamux checkpoint: {e}") from e
+        raise CheckpointError(f"{path} is corrupted: {what} is missing.") from None
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise CheckpointError(f"{path}: {what} is compressed (zip method {info.compress_type}); hamux writes "
+                              "checkpoints uncompressed and refuses compressed members, which can expand far beyond "
+                              "the file's size. Re-save it with `hamux.io.save`.")
+    if info.file_size > size:
+        raise CheckpointError(f"{path} is corrupted: {what} claims {info.file_size} bytes, more than the whole "
+                              f"file ({size} bytes).")
+    return info
+
+# %% ../nbs/05_io.qmd 336
+def _field(path: Path, where: str, value, ok: bool, want: str):
+    "Raise a CheckpointError naming the header field `where` unless `ok`."
+    if not ok:
+        got = "missing" if value is _MISSING else f"{type(value).__name__} {value!r}"[:120]
+        raise CheckpointError(f"{path} has a malformed header.json: {where} must be {want}, got {got}; the file is "
+                              "corrupted or was not written by hamux.")
+
+_MISSING = object()
+_HEX = set("0123456789abcdef")
+
+def _check_record(path: Path, i: int, r, kind: str):
+    "Check one record of the header's array list."
+    at = f'header["arrays"][{i}]'
+    _field(path, at, r, isinstance(r, dict), "a dict")
+    get = lambda k: r.get(k, _MISSING)
+    _field(path, f'{at}["file"]', get("file"), isinstance(get("file"), str), "a string (the zip member)")
+    if kind == "ham":
+        _field(path, f'{at}["path"]', get("path"), isinstance(get("path"), str), "a string (the array's place)")
+    else:
+        key = get("key")
+        _field(path, f'{at}["key"]', key, isinstance(key, (str, int)) and not isinstance(key, bool), "a layer name (str or int)")
+    dtype = get("dtype")
+    _field(path, f'{at}["dtype"]', dtype, isinstance(dtype, str), "a dtype name such as \"float32\"")
+    try:
+        jnp.dtype(dtype)
+    except TypeError:
+        _field(path, f'{at}["dtype"]', dtype, False, "a dtype name such as \"float32\"")
+    shape = get("shape")
+    _field(path, f'{at}["shape"]', shape, isinstance(shape, list) and all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape), "a list of non-negative ints")
+    sha = get("sha256")
+    _field(path, f'{at}["sha256"]', sha, isinstance(sha, str) and len(sha) == 64 and set(sha) <= _HEX,
+           "a SHA-256 in 64 hex digits")
+    if "key_impl" in r:
+        _field(path, f'{at}["key_impl"]', r["key_impl"], isinstance(r["key_impl"], str), "a PRNG implementation name")
+
+# %% ../nbs/05_io.qmd 375
+def _check_header(path: Path, header, kind: str | None) -> dict:
+    "`header` checked for format, version, kind and the type of every field this hamux reads."
     if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not a hamux checkpoint: its header.json is not of format {CHECKPOINT_FORMAT!r}.")
     if header.get("version") != CHECKPOINT_VERSION:
+        by = header.get("written_by")
+        by = by.get("hamux", "?") if isinstance(by, dict) else "?"
         raise CheckpointError(f"{path} is a checkpoint of format version {header.get('version')!r}, written by hamux "
-                              f"{header.get('written_by', {}).get('hamux', '?')}; this hamux ({hamux.__version__}) reads "
-                              f"version {CHECKPOINT_VERSION}. Load it with the hamux version that wrote it.")
-    if kind is not None and header.get("kind") != kind:
-        reader = {"ham": "`load`", "states": "`load_states`"}.get(header.get("kind"), "another function")
-        raise CheckpointError(f"{path} holds {header.get('kind')!r}, not {kind!r}; read it with {reader}.")
+                              f"{by}; this hamux ({_HAMUX_VERSION}) reads version {CHECKPOINT_VERSION}. Load it with "
+                              "the hamux version that wrote it.")
+    get = lambda k: header.get(k, _MISSING)
+    _field(path, 'header["kind"]', get("kind"), get("kind") in ("ham", "states"), '"ham" or "states"')
+    if kind is not None and header["kind"] != kind:
+        reader = {"ham": "`load`", "states": "`load_states`"}[header["kind"]]
+        raise CheckpointError(f"{path} holds {header['kind']!r}, not {kind!r}; read it with {reader}.")
+    _field(path, 'header["arrays"]', get("arrays"), isinstance(get("arrays"), list), "a list of array records")
+    for i, r in enumerate(header["arrays"]):
+        _check_record(path, i, r, header["kind"])
+    if header["kind"] == "ham":
+        _field(path, 'header["spec"]', get("spec"), get("spec") is None or isinstance(get("spec"), dict), "a dict or null")
+        sha = get("spec_sha256")
+        _field(path, 'header["spec_sha256"]', sha, (sha is None) == (header["spec"] is None) and (
+            sha is None or isinstance(sha, str)), "a SHA-256 string when there is a spec, null otherwise")
+    else:
+        _field(path, 'header["container"]', get("container"), get("container") in ("dict", "list"), '"dict" or "list"')
     return header
 
-# %% ../nbs/05_io.qmd 305
-def _read_array(path: Path, zf: zipfile.ZipFile, record: dict):
-    "The array of `record`, checked against its SHA-256, dtype and shape."
-    what = f"array {record.get('path', record.get('key'))!r} ({record['file']})"
+def _read_header(path: Path, zf: zipfile.ZipFile, size: int, kind: str | None) -> dict:
+    "The checked header of the open checkpoint `zf`."
+    info = _member(path, zf, "header.json", size, "its header.json")
     try:
-        a = np.load(io.BytesIO(zf.read(record["file"])), allow_pickle=False)
-    except KeyError:
-        raise CheckpointError(f"{path} is corrupted: {what} is missing.") from None
+        header = json.loads(zf.read(info))
     except _READ_ERRORS as e:
-        raise CheckpointError(f"{path} is corrupted: {what} cannot be read ({e}).") from e
+        raise CheckpointError(f"{path} is truncated, corrupted or not a hamux checkpoint: its header.json cannot be "
+                              f"read ({type(e).__name__}: {str(e)[:200]}).") from e
+    return _check_header(path, header, kind)
+
+# %% ../nbs/05_io.qmd 418
+@contextlib.contextmanager
+def _open(path, kind: str | None = None):
+    "Open the checkpoint at `path` once; yield `(zip, header, size)` with the header checked."
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}: the file does not exist.")
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            zf = zipfile.ZipFile(f)
+        except KeyError:
+            raise CheckpointError(f"{path} is truncated, corrupted or not a hamux checkpoint.") from None
+        except _READ_ERRORS as e:
+            raise CheckpointError(f"{path} is truncated, corrupted or not a hamux checkpoint: {e}") from e
+        with zf:
+            if "header.json" not in zf.namelist():
+                raise CheckpointError(f"{path} is not a hamux checkpoint: it is a zip file without a header.json.")
+            yield zf, _read_header(path, zf, size, kind), size
+
+# %% ../nbs/05_io.qmd 444
+def _stored_dtype(dtype: np.dtype) -> np.dtype:
+    "How `.npy` holds `dtype`: itself, or unsigned ints of its width for JAX's own dtypes (bfloat16, ...)."
+    return dtype if np.dtype(dtype.str) == dtype else np.dtype(f"u{dtype.itemsize}")
+
+def _read_npy(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, record: dict, what: str) -> np.ndarray:
+    "The array in member `info`, its header checked against `record` and its size before the data is read."
+    dtype = jnp.dtype(record["dtype"])
+    with zf.open(info) as fp:
+        version = np.lib.format.read_magic(fp)
+        read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read is None:
+            raise CheckpointError(f"{path} is corrupted: {what} is a .npy file of version {version}.")
+        shape, fortran, stored = read(fp)
+        if stored != _stored_dtype(dtype) or list(shape) != record["shape"]:
+            raise CheckpointError(f"{path} is corrupted: {what} has dtype {stored} and shape {shape}, its header "
+                                  f"says {dtype} and {tuple(record['shape'])}.")
+        nbytes = math.prod(shape) * stored.itemsize
+        if fp.tell() + nbytes != info.file_size:
+            raise CheckpointError(f"{path} is corrupted: {what} declares {math.prod(shape)} elements of {stored} "
+                                  f"({nbytes} bytes), but its member holds {info.file_size - fp.tell()} bytes of data.")
+        data = fp.read(nbytes)
+    return np.frombuffer(data, stored).reshape(shape, order="F" if fortran else "C")
+
+# %% ../nbs/05_io.qmd 470
+def _read_array(path: Path, zf: zipfile.ZipFile, size: int, record: dict):
+    "The array of `record`, checked against its size, SHA-256, dtype and shape."
+    what = f"array {record.get('path', record.get('key'))!r} ({record['file']})"
+    info = _member(path, zf, record["file"], size, what)
+    try:
+        a = _read_npy(path, zf, info, record, what)
+    except CheckpointError:
+        raise
+    except _READ_ERRORS as e:
+        raise CheckpointError(f"{path} is corrupted: {what} cannot be read ({type(e).__name__}: {e}).") from e
     if _sha256(a) != record["sha256"]:
         raise CheckpointError(f"{path} is corrupted: {what} does not match its SHA-256 checksum.")
     dtype = jnp.dtype(record["dtype"])
-    if a.dtype != dtype and a.dtype == np.dtype(f"u{dtype.itemsize}") and np.dtype(dtype.str) != dtype:
+    if a.dtype != dtype:
         a = a.view(dtype)
-    if a.dtype != dtype or list(a.shape) != record["shape"]:
-        raise CheckpointError(f"{path} is corrupted: {what} has dtype {a.dtype} and shape {a.shape}, its header "
-                              f"says {dtype} and {tuple(record['shape'])}.")
     x = jnp.asarray(a)
     if x.dtype != a.dtype:
         raise CheckpointError(f"{path}: {what} is {a.dtype}, which JAX would load as {x.dtype}; enable 64-bit "
                               "types first, `jax.config.update('jax_enable_x64', True)`, to load it exactly.")
     return jax.random.wrap_key_data(x, impl=record["key_impl"]) if "key_impl" in record else x
 
-def _read_arrays(path, header: dict) -> list:
-    "Every array of the checkpoint at `path`, in the order of its header."
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return [_read_array(path, zf, record) for record in header["arrays"]]
-    except CheckpointError:
-        raise
-    except _READ_ERRORS as e:
-        raise CheckpointError(f"{path} is truncated or corrupted: {e}") from e
+def _read_arrays(path: Path, zf: zipfile.ZipFile, size: int, header: dict) -> list:
+    "Every array of the open checkpoint `zf`, in the order of its header."
+    return [_read_array(path, zf, size, record) for record in header["arrays"]]
 
-# %% ../nbs/05_io.qmd 344
+# %% ../nbs/05_io.qmd 500
 def checkpoint_info(
     path: str | os.PathLike,  # a file written by `save` or `save_states`
 ) -> dict:
     "The header of a checkpoint: format, version, kind, spec, array list and `meta`, without reading the arrays."
-    return _read_header(path)
+    with _open(path) as (_, header, _):
+        return header
 
-# %% ../nbs/05_io.qmd 359
+# %% ../nbs/05_io.qmd 516
 def save(
     path: str | os.PathLike,   # the file to write, e.g. "model.ham"
     ham: HAM,                  # the network to save, spec and arrays
@@ -247,7 +363,7 @@ def save(
     header = _header("ham", records, meta=meta, spec=spec, spec_error=spec_error)
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 393
+# %% ../nbs/05_io.qmd 550
 def _fill(path: Path, template, records: list[dict], arrays: list, *, check_dtypes: bool):
     "`template` with its array leaves replaced by `arrays`, checked against their records' places and shapes."
     flat, treedef = jax.tree_util.tree_flatten_with_path(template)
@@ -280,7 +396,7 @@ def _abstract_ham(path: Path, header: dict) -> HAM:
     except SpecError as e:
         raise CheckpointError(f"cannot rebuild the HAM saved in {path}: {e}") from e
 
-# %% ../nbs/05_io.qmd 428
+# %% ../nbs/05_io.qmd 585
 def load(
     path: str | os.PathLike,   # a file written by `save`
     *,
@@ -288,12 +404,15 @@ def load(
 ) -> HAM:
     "The HAM saved at `path`, rebuilt from its spec (or shaped like `template`), every array as saved."
     path = Path(path)
-    header = _read_header(path, "ham")
-    target = _abstract_ham(path, header) if template is None else template
-    arrays = _read_arrays(path, header)
+    try:
+        with _open(path, "ham") as (zf, header, size):
+            target = _abstract_ham(path, header) if template is None else template
+            arrays = _read_arrays(path, zf, size, header)
+    except MemoryError as e:
+        raise CheckpointError(f"{path}: there is not enough memory to load it ({e}).") from e
     return _fill(path, target, header["arrays"], arrays, check_dtypes=template is not None)
 
-# %% ../nbs/05_io.qmd 652
+# %% ../nbs/05_io.qmd 964
 def save_states(
     path: str | os.PathLike,   # the file to write, e.g. "states.ham"
     xs: Mapping | list,        # one array per layer, as `init_states` and `descend` give them
@@ -317,13 +436,17 @@ def save_states(
     header = {**_header("states", records, meta=meta), "container": container}
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 678
+# %% ../nbs/05_io.qmd 990
 def load_states(
     path: str | os.PathLike,   # a file written by `save_states`
 ) -> dict | list:
     "The states saved at `path`, in the same container (dict or list), every array as saved."
-    header = _read_header(path, "states")
-    arrays = _read_arrays(path, header)
-    if header.get("container") == "list":
+    path = Path(path)
+    try:
+        with _open(path, "states") as (zf, header, size):
+            arrays = _read_arrays(path, zf, size, header)
+    except MemoryError as e:
+        raise CheckpointError(f"{path}: there is not enough memory to load it ({e}).") from e
+    if header["container"] == "list":
         return arrays
     return {record["key"]: x for record, x in zip(header["arrays"], arrays)}

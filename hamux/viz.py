@@ -3,12 +3,28 @@
 # %% auto 0
 __all__ = ['ham_hypergraph', 'draw_ham', 'trajectory', 'mean_abs_updates', 'plot_energy', 'plot_updates', 'plot_images']
 
-# %% ../nbs/04_viz.qmd 33
-import inspect
+# %% ../nbs/04_viz.qmd 39
+import dataclasses
+import importlib.util
 import math
 import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Literal
+
+def _missing(*names: str) -> list[str]:
+    "The packages among `names` that cannot be imported."
+    out = []
+    for name in names:
+        try:
+            if importlib.util.find_spec(name) is None:
+                out.append(name)
+        except (ImportError, ValueError):    # a parent package missing, or a module without a spec: be precise below
+            pass
+    return out
+
+if _needed := _missing("matplotlib", "hypernetx"):
+    raise ImportError(f"hamux.viz needs {' and '.join(_needed)}, which {'is' if len(_needed) == 1 else 'are'} not "
+                      'installed; install the plotting extra with `pip install "hamux[viz]"`.')
 
 import equinox as eqx
 import jax
@@ -20,7 +36,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-# %% ../nbs/04_viz.qmd 73
+from .spec import _field_default
+
+# %% ../nbs/04_viz.qmd 129
 _SYMBOLS = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "eps": "ε", "tau": "τ"}
 
 def _entries(collection) -> list[tuple[Hashable, Any]]:
@@ -28,44 +46,84 @@ def _entries(collection) -> list[tuple[Hashable, Any]]:
     return list(collection.items()) if isinstance(collection, Mapping) else list(enumerate(collection))
 
 def _fmt_value(v) -> str:
-    "A short string for a Lagrangian parameter or option: `2.0`, `-1`, `'mean'`, `array(3, 4)`."
+    "A short string for a field value: `2.0`, `-1`, `'max'`, `(2, 2)`, `bfloat16`, `array(3, 4)`, a nested part."
+    if isinstance(v, eqx.Module):
+        return _part_label(v)
     if isinstance(v, (bool, int, str)) or v is None:
         return repr(v) if isinstance(v, str) else str(v)
-    a = np.asarray(v)
-    if a.ndim:
-        return f"array{a.shape}"
-    return str(round(float(a), 4)) if np.issubdtype(a.dtype, np.floating) else str(a.item())
+    if isinstance(v, tuple):
+        return "(" + ", ".join(map(_fmt_value, v)) + ("," if len(v) == 1 else "") + ")"
+    if isinstance(v, np.dtype) or (isinstance(v, type) and (issubclass(v, np.generic) or hasattr(v, "dtype"))):
+        return jnp.dtype(v).name
+    if hasattr(v, "shape") and hasattr(v, "dtype"):
+        if np.ndim(v):
+            return f"array{tuple(v.shape)}"
+        if isinstance(v, jax.ShapeDtypeStruct):
+            return f"array({v.dtype.name})"
+        v = np.asarray(v).item()
+    if isinstance(v, float):
+        return str(round(v, 4))
+    if callable(v):
+        return getattr(v, "__name__", type(v).__name__)
+    return str(v)
 
-def _func_name(f) -> str:
-    "The name of a Lagrangian, seen through `functools.partial`, without its `lagr_` prefix."
-    while not hasattr(f, "__name__") and hasattr(f, "func"):
-        f = f.func
-    return getattr(f, "__name__", type(f).__name__).removeprefix("lagr_")
-
-# %% ../nbs/04_viz.qmd 101
-_QUIET = ("axis", "eps")  # options shown only when they differ from the Lagrangian's default
-
-def _defaults(f) -> dict:
-    "The default values of `f`'s keyword parameters, or {} when its signature cannot be read."
+# %% ../nbs/04_viz.qmd 160
+def _same(value, default) -> bool:
+    "Whether a field's value equals its default (an array compared by shape and values)."
+    if hasattr(value, "shape") or hasattr(default, "shape"):
+        if isinstance(value, jax.ShapeDtypeStruct) or np.shape(value) != np.shape(default):
+            return False
+        try:
+            return bool(np.array_equal(np.asarray(value), np.asarray(default)))
+        except (TypeError, ValueError):
+            return False
     try:
-        return {k: p.default for k, p in inspect.signature(f).parameters.items() if p.default is not p.empty}
+        return bool(value == default)
     except (TypeError, ValueError):
-        return {}
+        return False
 
+def _shown_fields(part, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    "The fields of `part` that its label shows: those that differ from their default, and those without one."
+    shown = {}
+    for f in dataclasses.fields(part):
+        if f.name in skip:
+            continue
+        value, default = getattr(part, f.name), _field_default(type(part), f)
+        if default is dataclasses.MISSING:
+            if not (hasattr(value, "shape") and np.ndim(value) > 0):    # weights: the layers already give their size
+                shown[f.name] = value
+        elif not _same(value, default):
+            shown[f.name] = value
+    return shown
+
+def _args(fields: dict) -> str:
+    return ", ".join(f"{_SYMBOLS.get(k, k)}={_fmt_value(v)}" for k, v in fields.items())
+
+def _part_label(part) -> str:
+    "A part as its class and its shown fields, e.g. `LagrSoftmax(β=2.0)` or `ConvSynapse(strides=(2, 2))`."
+    if not dataclasses.is_dataclass(part):
+        return _fmt_value(part) if callable(part) else type(part).__name__
+    name = type(part).__name__
+    if name == "LazySynapse" and isinstance(getattr(part, "cls", None), type):   # not built yet: what it will build
+        return f"lazy {part.cls.__name__}"
+    args = _args(_shown_fields(part))
+    return f"{name}({args})" if args else name
+
+# %% ../nbs/04_viz.qmd 207
 def _lagrangian_label(layer) -> str:
-    "The Lagrangian of `layer` in a few characters, e.g. `softmax (β=2.0)` or `repu (n=3)`."
-    defaults, options = _defaults(layer.lagrangian), dict(layer.options or {})
-    options = {k: v for k, v in options.items() if k not in _QUIET or defaults.get(k, object()) != v}
-    args = ", ".join(f"{_SYMBOLS.get(k, k)}={_fmt_value(v)}" for k, v in {**(layer.params or {}), **options}.items())
-    name = _func_name(layer.lagrangian)
-    return f"{name} ({args})" if args else name
+    "The Lagrangian of `layer` with its fields, and the layer's other non-default fields (`tau`), in a few characters."
+    lagr = getattr(layer, "lagrangian", None)
+    if lagr is None or not dataclasses.is_dataclass(layer):
+        return _part_label(layer)
+    rest = _args(_shown_fields(layer, skip=("lagrangian", "shape")))
+    return _part_label(lagr) + (f", {rest}" if rest else "")
 
 def _synapse_type(synapse) -> str:
     "The class name of a synapse, or of the class a lazy synapse will build."
     cls = getattr(synapse, "cls", None)
     return cls.__name__ if isinstance(cls, type) else type(synapse).__name__
 
-# %% ../nbs/04_viz.qmd 147
+# %% ../nbs/04_viz.qmd 253
 def _layer_order(ham) -> list:
     "Layer names in the order the connections first name them, then the layers in no connection."
     named = [n for layers, _ in ham.connections for n in layers]
@@ -90,10 +148,11 @@ def _edge_table(ham) -> dict:
         k = seen[s] = seen.get(s, -1) + 1
         eid = s if names.count(s) == 1 else f"{s}#{k}"
         kind = _synapse_type(synapses[s])
-        out[eid] = dict(synapse=s, type=kind, layers=tuple(layers), connection=i, label=f"{eid}\n{kind}")
+        out[eid] = dict(synapse=s, type=kind, layers=tuple(layers), connection=i,
+                        label=f"{eid}\n{_part_label(synapses[s])}")
     return out
 
-# %% ../nbs/04_viz.qmd 185
+# %% ../nbs/04_viz.qmd 292
 def ham_hypergraph(
     ham,  # the HAM whose layers and connections become nodes and hyperedges
 ):  # returns a `hypernetx.Hypergraph` (imported on use, so not annotated)
@@ -108,7 +167,7 @@ def ham_hypergraph(
     members = {eid: list(dict.fromkeys(e["layers"])) for eid, e in edges.items()}
     return hnx.Hypergraph(members, edge_properties=edges, node_properties=layers, name="HAM")
 
-# %% ../nbs/04_viz.qmd 271
+# %% ../nbs/04_viz.qmd 378
 _BOX_H, _GAP, _TIER, _UNIT = 1.2, 2.2, 1.25, 0.5  # box height, gap between boxes, tier spacing, inches per unit
 
 def _box_widths(layers: dict) -> list[float]:
@@ -129,7 +188,7 @@ def _marker_boxes(x: float, y: float, side: int, width: float) -> list[tuple[flo
     near, far = y + side * 0.2, y + side * 0.8
     return [(x - 0.25, y - 0.25, x + 0.25, y + 0.25), (x - width / 2, min(near, far), x + width / 2, max(near, far))]
 
-# %% ../nbs/04_viz.qmd 297
+# %% ../nbs/04_viz.qmd 404
 def _overlaps(a: list, b: list) -> int:
     "How many pairs of rectangles, one from `a` and one from `b`, overlap."
     return sum(p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3] for p in a for q in b)
@@ -147,7 +206,7 @@ def _crossings(a: list, b: list) -> int:
         return np.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
     return sum(turn(p, q, r) * turn(p, q, s) < 0 and turn(r, s, p) * turn(r, s, q) < 0 for p, q in a for r, s in b)
 
-# %% ../nbs/04_viz.qmd 326
+# %% ../nbs/04_viz.qmd 433
 def _place_synapses(boxes: list, members: dict) -> dict:
     "Each synapse's marker as (x, y, side): side 0 on the line of layers, +1 above it, -1 below it."
     pos, taken, segs, gaps = {}, [], [], set()
@@ -175,7 +234,7 @@ def _place_synapses(boxes: list, members: dict) -> dict:
         taken, segs = taken + mine, segs + spokes
     return {eid: pos[eid] for eid in members}
 
-# %% ../nbs/04_viz.qmd 374
+# %% ../nbs/04_viz.qmd 481
 def _draw_layer(ax: Axes, box: tuple[float, float], name: Hashable, info: dict):
     "A rounded box at `box` = (centre, width): the layer's name in bold over its shape and Lagrangian."
     x, w = box
@@ -200,7 +259,7 @@ def _spoke_ends(at: tuple, layers: tuple, index: dict, boxes: list) -> list:
             ends.append(((_port((cx, w), x, side)[0] + off, side * _BOX_H / 2), bow))
     return ends
 
-# %% ../nbs/04_viz.qmd 403
+# %% ../nbs/04_viz.qmd 510
 _KNOWN_TYPES = ("LinearSynapse", "LinearSynapseWithBias", "BiasSynapse", "ConvSynapse", "HopfieldSynapse",
                 "AttentionSynapse", "TensorSynapse")  # the same colour for the same class in every picture
 
@@ -218,10 +277,10 @@ def _draw_synapse(ax: Axes, eid: Hashable, info: dict, at: tuple, ends: list, co
                                      lw=1.6, zorder=1, shrinkA=0, shrinkB=0))
     ax.plot([x], [y], marker="s", ms=9, color=color, mec="k", mew=0.8, zorder=5)
     up = side > 0
-    ax.text(x, y + (0.22 if up else -0.22), f"{eid}\n{info['type']}", ha="center", va="bottom" if up else "top",
+    ax.text(x, y + (0.22 if up else -0.22), info["label"], ha="center", va="bottom" if up else "top",
             fontsize=7.5, zorder=6, bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
 
-# %% ../nbs/04_viz.qmd 433
+# %% ../nbs/04_viz.qmd 540
 def draw_ham(
     ham,                        # the HAM to draw
     ax: Axes | None = None,     # where to draw; a new figure sized to the graph when None
@@ -254,7 +313,7 @@ def draw_ham(
     ax.axis("off")
     return ax
 
-# %% ../nbs/04_viz.qmd 667
+# %% ../nbs/04_viz.qmd 807
 @eqx.filter_jit
 def _trajectory(ham, xs, steps: int, dt, clamp):
     "`steps` calls of `ham.step` in one `lax.scan`, the states of every step stacked after the initial ones."
@@ -264,7 +323,7 @@ def _trajectory(ham, xs, steps: int, dt, clamp):
     _, traj = jax.lax.scan(body, xs, None, length=steps)
     return jax.tree.map(lambda x0, t: jnp.concatenate([x0[None], t]), xs, traj)
 
-# %% ../nbs/04_viz.qmd 679
+# %% ../nbs/04_viz.qmd 819
 def trajectory(
     ham,                                    # the HAM whose dynamics to follow
     xs: dict | list,                        # initial state of every layer, batched or not
@@ -281,7 +340,7 @@ def trajectory(
     traj = _trajectory(ham, xs, steps, jnp.asarray(dt, jnp.float32), clamp)
     return {k: traj[k] for k in xs} if isinstance(xs, dict) else traj  # jit sorts dict keys; keep the caller's order
 
-# %% ../nbs/04_viz.qmd 737
+# %% ../nbs/04_viz.qmd 877
 def _stack_states(traj) -> dict:
     "{layer: states with time first}, from such a dict, a list of one array per layer, or a list of states."
     if isinstance(traj, Mapping):
@@ -295,7 +354,7 @@ def _stack_states(traj) -> dict:
     raise ValueError(f"`traj` must be stacked states, time first (a dict, or a list with one array per layer), or a "
                      f"non-empty list of states; got {type(traj).__name__}.")
 
-# %% ../nbs/04_viz.qmd 753
+# %% ../nbs/04_viz.qmd 893
 def mean_abs_updates(
     traj,  # dict of states stacked on a leading time axis (as from `trajectory`), or a list of state dicts
 ) -> dict[Hashable, Float[Array, " steps"]]:
@@ -306,7 +365,7 @@ def mean_abs_updates(
         raise ValueError(f"`traj` needs the same number (≥ 2) of time points for every layer, got {lengths}.")
     return {k: jnp.abs(jnp.diff(v, axis=0)).reshape(v.shape[0] - 1, -1).mean(axis=1) for k, v in traj.items()}
 
-# %% ../nbs/04_viz.qmd 796
+# %% ../nbs/04_viz.qmd 936
 def _time_axis(ax: Axes, n: int, dt: float | None) -> np.ndarray:
     "The horizontal values of `n` points, in steps or, given `dt`, in time; labels the axis to match."
     ax.set_xlabel("step" if dt is None else "time")
@@ -316,7 +375,7 @@ def _new_axes(ax: Axes | None, size=(5.0, 3.0)) -> Axes:
     "`ax`, or the axes of a new figure of `size` inches."
     return plt.subplots(figsize=size, layout="constrained")[1] if ax is None else ax
 
-# %% ../nbs/04_viz.qmd 808
+# %% ../nbs/04_viz.qmd 948
 def plot_energy(
     energies: Float[Array, "*samples steps"],  # energy trace from `descend`: (steps,) or (samples, steps)
     ax: Axes | None = None,                    # where to draw; a new figure when None
@@ -347,7 +406,7 @@ def plot_energy(
     ax.set_ylabel("energy")
     return ax
 
-# %% ../nbs/04_viz.qmd 874
+# %% ../nbs/04_viz.qmd 1014
 def plot_updates(
     traj,                       # dict of stacked states from `trajectory`, or a list of state dicts
     ax: Axes | None = None,     # where to draw; a new figure when None
@@ -366,7 +425,7 @@ def plot_updates(
     ax.legend(title="layer", fontsize=8)
     return ax
 
-# %% ../nbs/04_viz.qmd 930
+# %% ../nbs/04_viz.qmd 1070
 def _as_images(row, shape: tuple[int, ...] | None, r: int) -> np.ndarray:
     "Row `r` of `plot_images` as an (n, H, W) or (n, H, W, C) numpy array."
     a = np.asarray(row, dtype=float)
@@ -389,7 +448,7 @@ def _unit_range(img: np.ndarray, vmin: float | None, vmax: float | None) -> np.n
     hi = img.max() if vmax is None else vmax
     return np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
 
-# %% ../nbs/04_viz.qmd 955
+# %% ../nbs/04_viz.qmd 1095
 def plot_images(
     rows,                                      # list of image stacks, one per row, or a dict title -> stack
     *,
