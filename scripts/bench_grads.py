@@ -7,8 +7,13 @@ The workload: a dense classifier HAM, an identity image layer (784 units, clampe
 differentiate it with respect to every array of the HAM, and apply an Adam update. It is run with
 
   unrolled   `adjoint=UnrolledAdjoint()`: backpropagation through every Euler step;
-  implicit   `adjoint=ImplicitAdjoint(solver=--solver)`: the implicit function theorem at the final
-             state (one adjoint solve per sample), the forward descent not stored;
+  implicit   `adjoint=ImplicitAdjoint(linear_solver=lineax.GMRES(rtol=--rtol, atol=--rtol))` (or
+             BiCGStab with `--solver bicgstab`): the implicit function theorem at the final state
+             (one matrix-free adjoint solve per sample), the forward descent not stored; with
+             `throw=False`, so that a solve far from equilibrium reports its gradient's error below
+             instead of stopping the benchmark;
+  onestep    `adjoint=OneStepAdjoint()`: the one-step (Jacobian-free) approximation of the implicit
+             gradient, no solve;
 
 at each of `--steps` (20 100 500). For each, the step is compiled ahead of time with `jax.jit` and:
 
@@ -17,8 +22,8 @@ at each of `--steps` (20 100 500). For each, the step is compiled ahead of time 
              temp + arguments + outputs - aliased bytes. This is what XLA plans to allocate, on any
              backend (CPU included), not a measurement of the process's RSS;
   time       median wall time of `--repeats` steps after one warm-up run (`block_until_ready`);
-  agreement  the relative difference of the implicit gradient from the unrolled one, and how far the
-             descent was from equilibrium (largest |dx/dt| of a free unit at the end): the implicit
+  agreement  the relative difference of the implicit and one-step gradients from the unrolled one, and
+             how far the descent was from equilibrium (largest |dx/dt| of a free unit at the end): the implicit
              gradient is exact only at an equilibrium.
 
 Usage (from the repository root):
@@ -39,6 +44,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+import lineax as lx
 import optax
 
 import hamux
@@ -46,7 +52,8 @@ from hamux.data import load_mnist_sample
 from hamux.ham import HAM
 from hamux.neurons import IdentityLayer, SoftmaxLayer
 from hamux.synapses import LinearSynapse
-from hamux.training import ImplicitAdjoint, UnrolledAdjoint, equilibrium, readout
+from hamux.adjoint import ImplicitAdjoint, OneStepAdjoint, UnrolledAdjoint
+from hamux.training import equilibrium, readout
 
 
 def build_ham(key, hidden: int) -> HAM:
@@ -105,21 +112,32 @@ def distance_from_equilibrium(ham, x, steps: int, dt: float) -> float:
     return max(float(jnp.abs(u[k]).max()) for k in ("hid", "label"))
 
 
-def bench(ham, x, y, steps: int, dt: float, repeats: int, solver: str) -> list[dict]:
-    "Memory, time and agreement of both adjoints at one number of steps."
+def linear_solver(name: str, rtol: float) -> lx.AbstractLinearSolver:
+    "The lineax solver of the implicit adjoint."
+    cls = {"gmres": lx.GMRES, "bicgstab": lx.BiCGStab}[name]
+    return cls(rtol=rtol, atol=rtol, max_steps=100 if name == "gmres" else 2000)
+
+
+def bench(ham, x, y, steps: int, dt: float, repeats: int, solver: lx.AbstractLinearSolver) -> list[dict]:
+    "Memory, time and agreement of the three adjoints at one number of steps."
     optimizer = optax.adam(1e-3)
     rows, grads = [], {}
-    for name, adjoint in (("unrolled", UnrolledAdjoint()), ("implicit", ImplicitAdjoint(solver=solver))):
+    adjoints = (("unrolled", UnrolledAdjoint()), ("implicit", ImplicitAdjoint(linear_solver=solver, throw=False)),
+                ("onestep", OneStepAdjoint()))
+    for name, adjoint in adjoints:
         compiled, params, opt_state, grad_fn, compile_s = compiled_step(ham, x, y, optimizer, adjoint, steps, dt)
         seconds = median_seconds(lambda: compiled(params, opt_state, x, y), repeats)
         grads[name] = grad_fn(params, x, y)
         rows.append({"adjoint": name, "steps": steps, **memory(compiled), "seconds": seconds,
                      "compile_s": compile_s})
-    num = sum(float(jnp.sum((a - b) ** 2)) for a, b in zip(jax.tree.leaves(grads["unrolled"]),
-                                                           jax.tree.leaves(grads["implicit"])))
     den = sum(float(jnp.sum(a ** 2)) for a in jax.tree.leaves(grads["unrolled"]))
-    rows[1]["rel_diff"] = (num / den) ** 0.5
-    rows[1]["residual"] = rows[0]["residual"] = distance_from_equilibrium(ham, x, steps, dt)
+    residual = distance_from_equilibrium(ham, x, steps, dt)
+    for row in rows:
+        row["residual"] = residual
+        if row["adjoint"] != "unrolled":
+            num = sum(float(jnp.sum((a - b) ** 2)) for a, b in zip(jax.tree.leaves(grads["unrolled"]),
+                                                                   jax.tree.leaves(grads[row["adjoint"]])))
+            row["rel_diff"] = (num / den) ** 0.5
     return rows
 
 
@@ -141,25 +159,27 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=64, help="images per training step")
     ap.add_argument("--hidden", type=int, default=256, help="units in the hidden layer")
     ap.add_argument("--dt", type=float, default=0.1, help="Euler step size")
-    ap.add_argument("--solver", choices=["gmres", "bicgstab", "fixed_point"], default="gmres",
-                    help="the implicit adjoint's linear solver")
+    ap.add_argument("--solver", choices=["gmres", "bicgstab"], default="gmres",
+                    help="the implicit adjoint's lineax solver")
+    ap.add_argument("--rtol", type=float, default=1e-5, help="rtol (and atol) of the implicit adjoint's solver")
     ap.add_argument("--repeats", type=int, default=5, help="timed steps per configuration; the median is reported")
     ap.add_argument("--json", type=Path, help="also write the results to this JSON file")
     a = ap.parse_args(argv)
     data = load_mnist_sample(flatten=True)
     x, y = data.x_train[:a.batch], data.y_train[:a.batch]
     ham = build_ham(jr.key(0), a.hidden)
-    results = [row for steps in a.steps for row in bench(ham, x, y, steps, a.dt, a.repeats, a.solver)]
+    solver = linear_solver(a.solver, a.rtol)
+    results = [row for steps in a.steps for row in bench(ham, x, y, steps, a.dt, a.repeats, solver)]
     device = jax.devices()[0]
     print(f"hamux {hamux.__version__}, jax {jax.__version__}, {device.platform} ({device.device_kind}); "
-          f"784-{a.hidden}-10, batch {a.batch}, dt {a.dt}, implicit solver {a.solver}; "
+          f"784-{a.hidden}-10, batch {a.batch}, dt {a.dt}, implicit solver {a.solver} (rtol = atol = {a.rtol}); "
           f"memory from XLA's memory_analysis(), time the median of {a.repeats}\n")
     print(table(results))
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         meta = {"hamux": hamux.__version__, "jax": jax.__version__, "platform": device.platform,
                 "device": device.device_kind, "machine": platform.machine(), "batch": a.batch,
-                "hidden": a.hidden, "dt": a.dt, "solver": a.solver, "repeats": a.repeats}
+                "hidden": a.hidden, "dt": a.dt, "solver": a.solver, "rtol": a.rtol, "repeats": a.repeats}
         a.json.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     return 0
 
