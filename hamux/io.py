@@ -412,7 +412,7 @@ def load(
         raise CheckpointError(f"{path}: there is not enough memory to load it ({e}).") from e
     return _fill(path, target, header["arrays"], arrays, check_dtypes=template is not None)
 
-# %% ../nbs/05_io.qmd 965
+# %% ../nbs/05_io.qmd 1007
 def save_states(
     path: str | os.PathLike,   # the file to write, e.g. "states.ham"
     xs: Mapping | list,        # one array per layer, as `init_states` and `descend` give them
@@ -436,7 +436,7 @@ def save_states(
     header = {**_header("states", records, meta=meta), "container": container}
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 991
+# %% ../nbs/05_io.qmd 1033
 def load_states(
     path: str | os.PathLike,   # a file written by `save_states`
 ) -> dict | list:
