@@ -503,7 +503,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'hamux.viz._synapse_type': ('viz.html#_synapse_type', 'hamux/viz.py'),
                            'hamux.viz._text_width': ('viz.html#_text_width', 'hamux/viz.py'),
                            'hamux.viz._time_axis': ('viz.html#_time_axis', 'hamux/viz.py'),
-                           'hamux.viz._trajectory': ('viz.html#_trajectory', 'hamux/viz.py'),
                            'hamux.viz._type_colors': ('viz.html#_type_colors', 'hamux/viz.py'),
                            'hamux.viz._unit_range': ('viz.html#_unit_range', 'hamux/viz.py'),
                            'hamux.viz.draw_ham': ('viz.html#draw_ham', 'hamux/viz.py'),

@@ -8,6 +8,7 @@ __all__ = ['lagr_identity', 'lagr_repu', 'lagr_relu', 'lagr_exp', 'lagr_rexp', '
 
 # %% ../nbs/00_lagrangians.qmd 43
 import abc
+import functools
 from collections.abc import Callable, Hashable
 
 import equinox as eqx
@@ -302,7 +303,7 @@ class LagrGhostmax(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_ghostmax(x, self.axis)
 
-# %% ../nbs/00_lagrangians.qmd 995
+# %% ../nbs/00_lagrangians.qmd 997
 def _as_params(params: dict | None) -> dict[str, Array]:
     "The `params` of a `LagrFunction`: a dict of finite inexact JAX arrays."
     return {str(k): _trainable("LagrFunction", f"params[{k!r}]", "finite", scalar=False)(v)
@@ -319,7 +320,7 @@ def _as_options(options: dict | tuple | None) -> tuple[tuple[str, Hashable], ...
                             f"{type(v).__name__} {v!r}; put arrays in `params` instead.") from None
     return tuple(sorted(items.items()))
 
-# %% ../nbs/00_lagrangians.qmd 1014
+# %% ../nbs/00_lagrangians.qmd 1016
 class LagrFunction(AbstractLagrangian):
     "Any convex `fn(x, **params, **options) -> scalar` as a module: `params` are trainable arrays, `options` static."
     fn: Callable[..., Float[Array, ""]] = eqx.field(static=True)  # the function; compared by identity
@@ -338,7 +339,7 @@ class LagrFunction(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return self.fn(x, **self.params, **dict(self.options))
 
-# %% ../nbs/00_lagrangians.qmd 1035
+# %% ../nbs/00_lagrangians.qmd 1037
 _FUNCTIONAL = (  # each built-in function, the module it is, and the options that make it so
     (lagr_identity, LagrIdentity, {}), (lagr_relu, LagrRepu, {"n": 2}), (lagr_repu, LagrRepu, {}),
     (lagr_exp, LagrExp, {}), (lagr_rexp, LagrExp, {"rectified": True}), (lagr_tanh, LagrTanh, {}),
@@ -355,6 +356,8 @@ def as_lagrangian(
     for fn, cls, options in _FUNCTIONAL:
         if f is fn:
             return cls(**options)
+        if isinstance(f, functools.partial) and f.func is fn and not f.args:  # e.g. partial(lagr_softmax, beta=2.0)
+            return cls(**{**options, **f.keywords})
     if isinstance(f, type) and issubclass(f, AbstractLagrangian):
         raise TypeError(f"`lagrangian` must be a Lagrangian module, got the class {f.__name__}; "
                         f"pass an instance, e.g. `{f.__name__}()`.")
