@@ -303,7 +303,7 @@ class LagrGhostmax(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_ghostmax(x, self.axis)
 
-# %% ../nbs/00_lagrangians.qmd 997
+# %% ../nbs/00_lagrangians.qmd 996
 def _as_params(params: dict | None) -> dict[str, Array]:
     "The `params` of a `LagrFunction`: a dict of finite inexact JAX arrays."
     return {str(k): _trainable("LagrFunction", f"params[{k!r}]", "finite", scalar=False)(v)
@@ -320,7 +320,7 @@ def _as_options(options: dict | tuple | None) -> tuple[tuple[str, Hashable], ...
                             f"{type(v).__name__} {v!r}; put arrays in `params` instead.") from None
     return tuple(sorted(items.items()))
 
-# %% ../nbs/00_lagrangians.qmd 1016
+# %% ../nbs/00_lagrangians.qmd 1015
 class LagrFunction(AbstractLagrangian):
     "Any convex `fn(x, **params, **options) -> scalar` as a module: `params` are trainable arrays, `options` static."
     fn: Callable[..., Float[Array, ""]] = eqx.field(static=True)  # the function; compared by identity
@@ -339,7 +339,7 @@ class LagrFunction(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return self.fn(x, **self.params, **dict(self.options))
 
-# %% ../nbs/00_lagrangians.qmd 1037
+# %% ../nbs/00_lagrangians.qmd 1036
 _FUNCTIONAL = (  # each built-in function, the module it is, and the options that make it so
     (lagr_identity, LagrIdentity, {}), (lagr_relu, LagrRepu, {"n": 2}), (lagr_repu, LagrRepu, {}),
     (lagr_exp, LagrExp, {}), (lagr_rexp, LagrExp, {"rectified": True}), (lagr_tanh, LagrTanh, {}),
