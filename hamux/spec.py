@@ -296,6 +296,8 @@ def _takes_fields(cls) -> bool:
     names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
     required = {p.name for p in params if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     fields = {f.name for f in dataclasses.fields(cls) if f.init}
+    if "cls" in fields:            # `cls=` would collide with the metaclass's own `__call__(cls, ...)`
+        return False
     return fields <= names and required <= fields
 
 def _rebuild(cls, values: dict):
@@ -314,7 +316,7 @@ def _rebuild(cls, values: dict):
             parent.__dict__["__check_init__"](part)
     return part
 
-# %% ../nbs/06_spec.qmd 615
+# %% ../nbs/06_spec.qmd 620
 _LAYERS: dict[str, Callable[..., NeuronLayer]] = {}
 _SYNAPSES: dict[str, type[AbstractSynapse]] = {}
 
@@ -326,7 +328,7 @@ def _check_name(name, table: dict, kind: str, overwrite: bool):
         raise ValueError(f"{kind} type {name!r} is already registered (to {table[name].__name__}); "
                          f"pass `overwrite=True` to replace it, or choose another name.")
 
-# %% ../nbs/06_spec.qmd 629
+# %% ../nbs/06_spec.qmd 634
 def register_layer(
     name: str,                                  # the layer's `type` in a short entry, e.g. "softmax"
     constructor: Callable[..., NeuronLayer],    # called as `constructor(shape, tau=tau, **kwargs)`
@@ -368,7 +370,7 @@ def registered_synapses() -> dict[str, type[AbstractSynapse]]:
     "The short synapse types: name → class (a copy)."
     return dict(_SYNAPSES)
 
-# %% ../nbs/06_spec.qmd 675
+# %% ../nbs/06_spec.qmd 680
 for _name, _ctor in [("identity", IdentityLayer), ("relu", ReluLayer), ("repu", RepuLayer), ("tanh", TanhLayer),
                      ("sigmoid", SigmoidLayer), ("softmax", SoftmaxLayer), ("exp", ExpLayer),
                      ("layernorm", LayerNormLayer), ("spherical_norm", SphericalNormLayer)]:
@@ -378,7 +380,7 @@ for _name, _cls in [("linear", LinearSynapse), ("linear_bias", LinearSynapseWith
                     ("tensor", TensorSynapse)]:
     register_synapse(_name, _cls, overwrite=True)
 
-# %% ../nbs/06_spec.qmd 718
+# %% ../nbs/06_spec.qmd 723
 def _entry(entry, where: str, required: tuple[str, ...], optional: tuple[str, ...]) -> Mapping:
     "`entry`, checked to be a dict with the `required` keys and no keys but those and the `optional` ones."
     keys = ", ".join(f'"{k}"' for k in required + optional)
@@ -410,7 +412,7 @@ def _check_kwargs(kwargs, params: dict[str, inspect.Parameter] | None, what: str
         if (isinstance(v, (str, bool)) and isinstance(default, (int, float)) and not isinstance(default, bool)):
             raise SpecError(_at(where, "kwargs", k), f"{what} takes a number for {k!r}, got {v!r}.")
 
-# %% ../nbs/06_spec.qmd 755
+# %% ../nbs/06_spec.qmd 760
 def _layer_kwargs(ctor: Callable) -> dict[str, inspect.Parameter] | None:
     "The kwargs a layer constructor accepts besides the shape and `tau`; `None` if it takes any `**kwargs`."
     params = list(inspect.signature(ctor).parameters.values())[1:]
@@ -441,7 +443,7 @@ def _build_layer(entry, where: str) -> NeuronLayer:
         raise SpecError(where, f"layer type {entry['type']!r} built a {type(layer).__name__}, not a NeuronLayer.")
     return layer
 
-# %% ../nbs/06_spec.qmd 831
+# %% ../nbs/06_spec.qmd 836
 def _rand_init_options(cls) -> tuple[dict[str, inspect.Parameter], bool]:
     "The keyword-only options of `cls.rand_init`, and whether it takes any other `**kwargs`."
     params = inspect.signature(cls.rand_init).parameters.values()
@@ -464,7 +466,7 @@ def _build_synapse(entry, where: str) -> LazySynapse:
     except (TypeError, ValueError) as e:
         raise SpecError(where, f"{cls.__name__}.lazy rejected this entry: {e}") from e
 
-# %% ../nbs/06_spec.qmd 888
+# %% ../nbs/06_spec.qmd 893
 def _n_layers(syn) -> int | None:
     "How many layers a synapse (or a lazy one) connects, `None` for any number."
     n = getattr(syn, "n_layers", None)
@@ -499,7 +501,7 @@ def _connections(spec: Mapping, neurons: dict, synapses: dict) -> list[tuple[tup
                         'layer shapes to build it from; connect it in spec["connections"], or remove it.')
     return out
 
-# %% ../nbs/06_spec.qmd 925
+# %% ../nbs/06_spec.qmd 930
 def _kind(entry: Mapping) -> str:
     "How an entry names its class: `type 'conv'` or `part 'ConvSynapse'`."
     return f"type {entry['type']!r}" if "type" in entry else f"part {entry['part']!r}"
@@ -517,7 +519,7 @@ def _check_shapes(spec: Mapping, connections: list, neurons: dict, synapses: dic
             raise SpecError(_at("spec", "connections", i), f"synapse {s!r} ({_at('spec', 'synapses', s)}, "
                             f"{_kind(dict(_part(spec, 'synapses'))[s])}) does not fit its layers: {e}") from e
 
-# %% ../nbs/06_spec.qmd 952
+# %% ../nbs/06_spec.qmd 957
 _SPEC_KEYS = ("format", "neurons", "synapses", "connections")
 
 def _check_top(spec):
@@ -547,7 +549,7 @@ def _build(entry, where: str, short: Callable):
         return _decode_part(_entry(entry, where, ("part", "fields"), ()), where)
     return short(entry, where)
 
-# %% ../nbs/06_spec.qmd 984
+# %% ../nbs/06_spec.qmd 989
 def ham_from_spec(
     spec: Mapping,                    # a spec, e.g. from `spec_of` or `json.load`
     *,
@@ -569,7 +571,7 @@ def ham_from_spec(
     except (TypeError, ValueError) as e:
         raise SpecError("spec", f"the HAM rejected it: {e}") from e
 
-# %% ../nbs/06_spec.qmd 1032
+# %% ../nbs/06_spec.qmd 1037
 def spec_of(
     ham: HAM,               # a HAM whose parts are registered classes
 ) -> dict:
