@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import re
 import secrets
 import warnings
 import zipfile
@@ -29,14 +30,14 @@ from jaxtyping import PyTree
 from .ham import HAM
 from .spec import SpecError, ham_from_spec, spec_of
 
-# %% ../nbs/05_io.qmd 87
+# %% ../nbs/05_io.qmd 89
 CHECKPOINT_FORMAT = "hamux.checkpoint"
 CHECKPOINT_VERSION = 1
 
 class CheckpointError(ValueError):
     "A file that is not a checkpoint this hamux can read: truncated, corrupted, or of another version or kind."
 
-# %% ../nbs/05_io.qmd 100
+# %% ../nbs/05_io.qmd 102
 def _package_version(name: str) -> str:
     "The installed version of package `name`, from its metadata; `unknown` when it is not installed."
     try:
@@ -46,7 +47,7 @@ def _package_version(name: str) -> str:
 
 _HAMUX_VERSION = _package_version("hamux")
 
-# %% ../nbs/05_io.qmd 133
+# %% ../nbs/05_io.qmd 135
 def _temp_path(path: Path) -> Path:
     "A fresh temporary path next to `path`, named after it and this process."
     return path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
@@ -81,7 +82,7 @@ def _fsync_dir(directory: Path):
         finally:
             os.close(fd)
 
-# %% ../nbs/05_io.qmd 170
+# %% ../nbs/05_io.qmd 172
 def _atomic_write(path, write: Callable[[BinaryIO], None], *, overwrite: bool) -> Path:
     "Call `write(f)` on a temporary file and move it to `path` in one step; `path` is never left half-written."
     path = Path(path)
@@ -111,7 +112,7 @@ def _atomic_write(path, write: Callable[[BinaryIO], None], *, overwrite: bool) -
     _fsync_dir(path.parent)
     return path
 
-# %% ../nbs/05_io.qmd 234
+# %% ../nbs/05_io.qmd 236
 def _is_array_leaf(x) -> bool:
     "The leaves a checkpoint stores: arrays, and their abstract stand-ins when a template is abstract."
     return eqx.is_array(x) or isinstance(x, jax.ShapeDtypeStruct)
@@ -141,7 +142,7 @@ def _pack(items: list[tuple[dict, Any]]) -> tuple[list[dict], list[np.ndarray]]:
         arrays.append(a)
     return records, arrays
 
-# %% ../nbs/05_io.qmd 266
+# %% ../nbs/05_io.qmd 268
 def _sha256_json(data) -> str:
     "The SHA-256 of `data` written as canonical JSON (sorted keys, no spaces)."
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
@@ -170,7 +171,7 @@ def _write_checkpoint(f: BinaryIO, header: dict, arrays: list[np.ndarray]):
             with zf.open(record["file"], "w", force_zip64=a.nbytes > 2**30) as out:
                 _write_array(out, a)
 
-# %% ../nbs/05_io.qmd 311
+# %% ../nbs/05_io.qmd 313
 _READ_ERRORS = (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, UnicodeDecodeError, OSError,
                 RecursionError, MemoryError)
 
@@ -189,7 +190,7 @@ def _member(path: Path, zf: zipfile.ZipFile, name: str, size: int, what: str) ->
                               f"file ({size} bytes).")
     return info
 
-# %% ../nbs/05_io.qmd 337
+# %% ../nbs/05_io.qmd 339
 def _field(path: Path, where: str, value, ok: bool, want: str):
     "Raise a CheckpointError naming the header field `where` unless `ok`."
     if not ok:
@@ -226,7 +227,7 @@ def _check_record(path: Path, i: int, r, kind: str):
     if "key_impl" in r:
         _field(path, f'{at}["key_impl"]', r["key_impl"], isinstance(r["key_impl"], str), "a PRNG implementation name")
 
-# %% ../nbs/05_io.qmd 376
+# %% ../nbs/05_io.qmd 378
 def _check_header(path: Path, header, kind: str | None) -> dict:
     "`header` checked for format, version, kind and the type of every field this hamux reads."
     if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
@@ -264,7 +265,7 @@ def _read_header(path: Path, zf: zipfile.ZipFile, size: int, kind: str | None) -
                               f"read ({type(e).__name__}: {str(e)[:200]}).") from e
     return _check_header(path, header, kind)
 
-# %% ../nbs/05_io.qmd 419
+# %% ../nbs/05_io.qmd 421
 @contextlib.contextmanager
 def _open(path, kind: str | None = None):
     "Open the checkpoint at `path` once; yield `(zip, header, size)` with the header checked."
@@ -284,7 +285,7 @@ def _open(path, kind: str | None = None):
                 raise CheckpointError(f"{path} is not a hamux checkpoint: it is a zip file without a header.json.")
             yield zf, _read_header(path, zf, size, kind), size
 
-# %% ../nbs/05_io.qmd 445
+# %% ../nbs/05_io.qmd 447
 def _stored_dtype(dtype: np.dtype) -> np.dtype:
     "How `.npy` holds `dtype`: itself, or unsigned ints of its width for JAX's own dtypes (bfloat16, ...)."
     return dtype if np.dtype(dtype.str) == dtype else np.dtype(f"u{dtype.itemsize}")
@@ -308,7 +309,7 @@ def _read_npy(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, record: di
         data = fp.read(nbytes)
     return np.frombuffer(data, stored).reshape(shape, order="F" if fortran else "C")
 
-# %% ../nbs/05_io.qmd 471
+# %% ../nbs/05_io.qmd 473
 def _read_array(path: Path, zf: zipfile.ZipFile, size: int, record: dict):
     "The array of `record`, checked against its size, SHA-256, dtype and shape."
     what = f"array {record.get('path', record.get('key'))!r} ({record['file']})"
@@ -334,7 +335,7 @@ def _read_arrays(path: Path, zf: zipfile.ZipFile, size: int, header: dict) -> li
     "Every array of the open checkpoint `zf`, in the order of its header."
     return [_read_array(path, zf, size, record) for record in header["arrays"]]
 
-# %% ../nbs/05_io.qmd 501
+# %% ../nbs/05_io.qmd 503
 def checkpoint_info(
     path: str | os.PathLike,  # a file written by `save` or `save_states`
 ) -> dict:
@@ -342,7 +343,7 @@ def checkpoint_info(
     with _open(path) as (_, header, _):
         return header
 
-# %% ../nbs/05_io.qmd 517
+# %% ../nbs/05_io.qmd 519
 def save(
     path: str | os.PathLike,   # the file to write, e.g. "model.ham"
     ham: HAM,                  # the network to save, spec and arrays
@@ -363,7 +364,7 @@ def save(
     header = _header("ham", records, meta=meta, spec=spec, spec_error=spec_error)
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 551
+# %% ../nbs/05_io.qmd 553
 def _fill(path: Path, template, records: list[dict], arrays: list, *, check_dtypes: bool):
     "`template` with its array leaves replaced by `arrays`, checked against their records' places and shapes."
     flat, treedef = jax.tree_util.tree_flatten_with_path(template)
@@ -383,20 +384,25 @@ def _fill(path: Path, template, records: list[dict], arrays: list, *, check_dtyp
         leaves[i] = a
     return jax.tree_util.tree_unflatten(treedef, leaves)
 
-def _abstract_ham(path: Path, header: dict) -> HAM:
-    "The HAM of a checkpoint's spec, with `jax.ShapeDtypeStruct`s for arrays."
+def _checked_spec(path: Path, header: dict) -> dict:
+    "The checkpoint's spec, checked against its SHA-256."
     spec = header["spec"]
     if spec is None:
         raise CheckpointError(f"{path} holds no spec, because {header.get('spec_error')}. Load it with "
                               "`load(path, template=...)`, giving a HAM of the same structure.")
     if _sha256_json(spec) != header.get("spec_sha256"):
         raise CheckpointError(f"{path} is corrupted: its spec does not match its SHA-256 checksum.")
+    return spec
+
+def _abstract_ham(path: Path, header: dict) -> HAM:
+    "The HAM of a checkpoint's spec, with `jax.ShapeDtypeStruct`s for arrays."
+    spec = _checked_spec(path, header)
     try:
         return eqx.filter_eval_shape(lambda key: ham_from_spec(spec, key=key), jax.random.key(0))
     except SpecError as e:
         raise CheckpointError(f"cannot rebuild the HAM saved in {path}: {e}") from e
 
-# %% ../nbs/05_io.qmd 586
+# %% ../nbs/05_io.qmd 593
 def load(
     path: str | os.PathLike,   # a file written by `save`
     *,
@@ -406,13 +412,44 @@ def load(
     path = Path(path)
     try:
         with _open(path, "ham") as (zf, header, size):
-            target = _abstract_ham(path, header) if template is None else template
+            legacy = template is None and isinstance(header["spec"], dict) and header["spec"].get("format") == "hamux.spec/1"
+            target = None if legacy else _abstract_ham(path, header) if template is None else template
             arrays = _read_arrays(path, zf, size, header)
     except MemoryError as e:
         raise CheckpointError(f"{path}: there is not enough memory to load it ({e}).") from e
+    if legacy:
+        return _from_hamux_03(path, header, arrays)
     return _fill(path, target, header["arrays"], arrays, check_dtypes=template is not None)
 
-# %% ../nbs/05_io.qmd 1007
+# %% ../nbs/05_io.qmd 621
+_PARAMS_03 = re.compile(r"\.params\['(\w+)'\]$")
+
+def _from_hamux_03(path: Path, header: dict, arrays: list) -> HAM:
+    "The HAM of a hamux 0.3 checkpoint: built from its `hamux.spec/1` spec, each saved array at its 0.4 place."
+    spec = _checked_spec(path, header)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)   # the 0.3 spellings a 0.3 spec is written in
+            ham = ham_from_spec(spec, key=jax.random.key(0))
+    except SpecError as e:
+        raise CheckpointError(f"cannot rebuild the HAM saved in {path}: {e}") from e
+    flat, treedef = jax.tree_util.tree_flatten_with_path(ham)
+    places = {jax.tree_util.keystr(kp): i for i, (kp, _) in enumerate(flat)}
+    leaves, filled = [x for _, x in flat], set()
+    for record, a in zip(header["arrays"], arrays):
+        i = places.get(_PARAMS_03.sub(r".lagrangian.\1", record["path"]))
+        if i is None or not eqx.is_array(leaves[i]) or leaves[i].shape != a.shape:
+            raise CheckpointError(f"{path} was written by an older hamux, and its array {record['path']} of shape "
+                                  f"{a.shape} has no place in the HAM its spec builds now; load it with that version "
+                                  "and save it again.")
+        leaves[i] = a
+        filled.add(i)
+    if missing := [k for k, i in places.items() if i not in filled and eqx.is_array(leaves[i]) and leaves[i].ndim]:
+        raise CheckpointError(f"{path} was written by an older hamux and holds no array for {missing[0]}; load it "
+                              "with that version and save it again.")
+    return jax.tree_util.tree_unflatten(treedef, leaves)
+
+# %% ../nbs/05_io.qmd 1139
 def save_states(
     path: str | os.PathLike,   # the file to write, e.g. "states.ham"
     xs: Mapping | list,        # one array per layer, as `init_states` and `descend` give them
@@ -436,7 +473,7 @@ def save_states(
     header = {**_header("states", records, meta=meta), "container": container}
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 1033
+# %% ../nbs/05_io.qmd 1165
 def load_states(
     path: str | os.PathLike,   # a file written by `save_states`
 ) -> dict | list:
