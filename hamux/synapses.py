@@ -106,8 +106,11 @@ _QUIET_CODE: set = set()   # code objects of hamux's own wrappers, skipped when 
 
 def _deprecated(msg: str):
     "Warn with a `DeprecationWarning` attributed to the first caller outside hamux's wrappers and equinox."
+    def internal(frame) -> bool:
+        own_module = __name__ != "__main__" and frame.f_globals.get("__name__") == __name__
+        return own_module or frame.f_code in _QUIET_CODE or f"equinox{os.sep}" in frame.f_code.co_filename
     frame, level = inspect.currentframe().f_back, 2
-    while frame is not None and (frame.f_code in _QUIET_CODE or f"equinox{os.sep}" in frame.f_code.co_filename):
+    while frame is not None and internal(frame):
         frame, level = frame.f_back, level + 1
     warnings.warn(msg, DeprecationWarning, stacklevel=level)
 
@@ -133,14 +136,14 @@ def _takes_key_first(cls) -> bool:
     params = list(inspect.signature(cls.rand_init).parameters.values())
     return bool(params) and params[0].name == "key" and params[0].kind is params[0].POSITIONAL_OR_KEYWORD
 
-# %% ../nbs/02_synapses.qmd 273
+# %% ../nbs/02_synapses.qmd 276
 def _options(cls) -> tuple[set[str], set[str]]:
     "The keyword-only options of `cls.rand_init` other than `key`: (all of them, the required ones)."
     params = [p for p in inspect.signature(cls.rand_init).parameters.values()
               if p.kind is p.KEYWORD_ONLY and p.name != "key"]
     return {p.name for p in params}, {p.name for p in params if p.default is p.empty}
 
-# %% ../nbs/02_synapses.qmd 282
+# %% ../nbs/02_synapses.qmd 285
 class LazySynapse(eqx.Module):
     "A synapse class and its options, waiting for the shapes of the layers it will connect."
     cls: type[AbstractSynapse] = eqx.field(static=True)  # the synapse to build
@@ -184,7 +187,7 @@ class LazySynapse(eqx.Module):
         raise TypeError(f"this lazy {self.cls.__name__} has no parameters yet; call `.build(*shapes, key=key)` "
                         "or put it in a HAM built with a `key`.")
 
-# %% ../nbs/02_synapses.qmd 351
+# %% ../nbs/02_synapses.qmd 354
 class LinearSynapse(AbstractSynapse):
     "Energy `-g1ᵀ W g2` between two flattened layers: the energy whose gradient is a dense layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -214,7 +217,7 @@ class LinearSynapse(AbstractSynapse):
         d1, d2 = math.prod(_as_shape(shape1)), math.prod(_as_shape(shape2))
         return cls(_normal(key, (d1, d2), 1 / math.sqrt(d1)), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 488
+# %% ../nbs/02_synapses.qmd 491
 class LinearSynapseWithBias(AbstractSynapse):
     "Energy `-g1ᵀ W g2 - b·g2`: a linear synapse whose gradient is an affine layer."
     W: Float[Array, "d1 d2"]                 # coupling between the flattened layers
@@ -249,7 +252,7 @@ class LinearSynapseWithBias(AbstractSynapse):
         scale = 1 / math.sqrt(d1)
         return cls(_normal(wkey, (d1, d2), scale), _normal(bkey, (d2,), scale), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 555
+# %% ../nbs/02_synapses.qmd 558
 class BiasSynapse(AbstractSynapse):
     "Energy `-b·g` on one layer: a constant input current `b`."
     b: Float[Array, "*shape"]                # the bias, one per unit of the layer
@@ -274,7 +277,7 @@ class BiasSynapse(AbstractSynapse):
             raise ValueError(f"BiasSynapse: `scale` must be a non-negative finite number, got {scale!r}.")
         return cls(_normal(key, _as_shape(shape), scale))
 
-# %% ../nbs/02_synapses.qmd 611
+# %% ../nbs/02_synapses.qmd 614
 def _is_int(v) -> bool:
     "A Python or NumPy integer, not a bool."
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -326,7 +329,7 @@ def _conv_out_shape(in_shape, kernel_shape, strides, padding, pool, pool_size) -
     return jax.eval_shape(f, jax.ShapeDtypeStruct(in_shape, jnp.float32),
                           jax.ShapeDtypeStruct(kernel_shape, jnp.float32)).shape
 
-# %% ../nbs/02_synapses.qmd 682
+# %% ../nbs/02_synapses.qmd 685
 def _conv_suggestion(shape1, shape2, **opts) -> str:
     "Which single option of `ConvSynapse.rand_init` would make the output fit `shape2`, if any."
     tries = [("padding", p) for p in ("SAME", "VALID")]
@@ -362,7 +365,7 @@ def _check_conv_fits(shape1, shape2, **opts):
                          f"to {out}, but the second layer has shape {shape2}; change `kernel_size`, `strides`, "
                          f"`padding` or `pool_size`, or the layer's shape{_conv_suggestion(shape1, shape2, **opts)}.")
 
-# %% ../nbs/02_synapses.qmd 720
+# %% ../nbs/02_synapses.qmd 723
 class ConvSynapse(AbstractSynapse):
     "Energy `-⟨g2, pool(g1 ⋆ W)⟩` between two (H, W, C) layers: the energy whose gradient is a convolution."
     W: Float[Array, "kh kw c1 c2"]           # kernel, HWIO
@@ -413,7 +416,7 @@ class ConvSynapse(AbstractSynapse):
         W = _normal(key, (kh, kw, c1, c2), 1 / math.sqrt(kh * kw * c1))
         return cls(W, strides=strides, padding=padding, pool=pool, pool_size=pool_size)
 
-# %% ../nbs/02_synapses.qmd 921
+# %% ../nbs/02_synapses.qmd 924
 _HIDDEN_BY_NAME = {"softmax": "LagrSoftmax(beta=1.0)", "repu": "LagrRepu(n=2)", "relu": "LagrRepu(n=2)",
                    "exp": "LagrExp(beta=1.0)", "ghostmax": "LagrGhostmax()"}
 
@@ -433,8 +436,8 @@ def _hidden_lagrangian(lagrangian, beta, kind, n) -> AbstractLagrangian:
             new = f"LagrSoftmax(beta={beta!r})" if isinstance(beta, (int, float)) else "LagrSoftmax(beta=beta)"
         else:
             lagrangian, new = LagrRepu(n=legacy.get("n", 2)), f"LagrRepu(n={legacy.get('n', 2)!r})"
-        _deprecated(f"HopfieldSynapse's {_listing(f'`{k}`' for k in legacy)} are deprecated: "
-                    f"write `lagrangian={new}`.")
+        given = ", ".join(f"{k}={v!r}" if isinstance(v, (int, float, str)) else f"{k}=..." for k, v in legacy.items())
+        _deprecated(f"`HopfieldSynapse(..., {given})` is deprecated: write `lagrangian={new}`.")
         return lagrangian
     if lagrangian is None:
         return LagrSoftmax(beta=1.0)
@@ -448,12 +451,14 @@ def _hidden_lagrangian(lagrangian, beta, kind, n) -> AbstractLagrangian:
     except TypeError as e:
         raise TypeError(f"HopfieldSynapse: {e}") from None
 
+_QUIET_CODE.add(_hidden_lagrangian.__code__)
+
 def _unit_rows(Xi: Float[Array, "K D"]) -> Float[Array, "K D"]:
     "Each row of `Xi` divided by its Euclidean norm; rows of zeros stay zero, with finite gradients."
     sq = jnp.sum(Xi * Xi, axis=1, keepdims=True)
     return Xi * jax.lax.rsqrt(jnp.where(sq > 0, sq, 1.0))
 
-# %% ../nbs/02_synapses.qmd 971
+# %% ../nbs/02_synapses.qmd 976
 class HopfieldSynapse(AbstractSynapse):
     "Dense associative memory on one or more layers: `K` memories `Ξ` and a hidden Lagrangian `L_h`, `E = -L_h(Ξ g)`."
     Xi: Float[Array, "K D"]                  # one memory per row, over the flattened (concatenated) layers
@@ -474,6 +479,7 @@ class HopfieldSynapse(AbstractSynapse):
         self.lagrangian = _hidden_lagrangian(lagrangian, beta, kind, n)
         self.normalize = normalize
         self.matmul_dtype = matmul_dtype
+    _QUIET_CODE.add(__init__.__code__)
 
     def __check_init__(self):
         if jnp.ndim(self.Xi) != 2:
@@ -521,7 +527,7 @@ class HopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype, beta=beta, kind=kind, n=n)
 
-# %% ../nbs/02_synapses.qmd 1253
+# %% ../nbs/02_synapses.qmd 1259
 def _check_mask(mask):
     "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array."
     if mask is not None and (jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_):
@@ -557,7 +563,7 @@ def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
         raise ValueError(f"AttentionSynapse has a mask of shape {mask.shape}, which needs {mask.shape[0]} query "
                          f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape}.")
 
-# %% ../nbs/02_synapses.qmd 1291
+# %% ../nbs/02_synapses.qmd 1297
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -612,7 +618,7 @@ class AttentionSynapse(AbstractSynapse):
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
         return cls(Wq, Wk, beta=beta, mask=mask, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1456
+# %% ../nbs/02_synapses.qmd 1462
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
     def __init__(self, name: str):
@@ -621,7 +627,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name))
 
-# %% ../nbs/02_synapses.qmd 1467
+# %% ../nbs/02_synapses.qmd 1473
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
