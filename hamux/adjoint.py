@@ -98,13 +98,14 @@ def _at_equilibrium_bwd(_, grad, perturbed, params, xstar, residual, adjoint, he
     del perturbed
     ham, xs0 = params
     g = {k: jnp.zeros_like(xstar[k]) if grad[k] is None else grad[k] for k in _names(xstar)}
-    _, vjp_states = jax.vjp(lambda xs: residual(ham, xs0, xs), xstar)
+    r, vjp_states = jax.vjp(lambda xs: residual(ham, xs0, xs), xstar)
     AT = lambda w: _as_dict(vjp_states(_like(xstar, w))[0])            # w -> (∂R/∂x)ᵀ w, by layer
-    w = adjoint._adjoint_vector(AT, g, held=tuple(held), ham=ham, residual=residual, xs0=xs0, xstar=xstar)
+    w = adjoint._adjoint_vector(AT, g, held=tuple(held), ham=ham, residual=residual, xs0=xs0, xstar=xstar,
+                                r=_as_dict(r))
     _, vjp_params = eqx.filter_vjp(lambda p: residual(p[0], p[1], xstar), params)
     return vjp_params(_like(xstar, w))[0]
 
-# %% ../nbs/03b_adjoints.qmd 309
+# %% ../nbs/03b_adjoints.qmd 310
 class AbstractEquilibriumAdjoint(AbstractAdjoint):
     "An adjoint that differentiates the final states at the equilibrium; it stores nothing of the descent."
 
@@ -121,10 +122,10 @@ class AbstractEquilibriumAdjoint(AbstractAdjoint):
                              "differentiate what is saved along the way.")
 
     @abc.abstractmethod
-    def _adjoint_vector(self, AT: Callable, g: dict, *, held: tuple, ham, residual, xs0, xstar) -> dict:
-        "The adjoint vector `w` of @eq-adjoint, by layer, from `AT(w) = (∂R/∂x)ᵀ w` and `g = ∂ℓ/∂x*`."
+    def _adjoint_vector(self, AT: Callable, g: dict, *, held: tuple, ham, residual, xs0, xstar, r) -> dict:
+        "The adjoint vector `w` of @eq-adjoint, by layer, from `AT(w) = (∂R/∂x)ᵀ w`, `g = ∂ℓ/∂x*` and `r = R(x*)`."
 
-# %% ../nbs/03b_adjoints.qmd 342
+# %% ../nbs/03b_adjoints.qmd 345
 _DEFAULT_SOLVER = lx.GMRES(rtol=1e-5, atol=1e-5, max_steps=100)
 _HOW_TO_FIX = ("Either the descent had not reached an equilibrium (give `descend` more steps or a `tol`), or "
                "the linear solve needs more room: raise `max_steps` (or `restart`) of the lineax solver, loosen "
@@ -152,16 +153,18 @@ def _legacy_solver(solver, tol, max_iters) -> lx.AbstractLinearSolver:
                   f"`ImplicitAdjoint(linear_solver={spelling})`.", DeprecationWarning, stacklevel=3)
     return new
 
-# %% ../nbs/03b_adjoints.qmd 372
+# %% ../nbs/03b_adjoints.qmd 375
 class ImplicitAdjoint(AbstractEquilibriumAdjoint):
     r"""Differentiate the equilibrium, not the steps: $\frac{d\ell}{d\theta} = w^\top \frac{\partial R}{\partial \theta}$ with $\left(\frac{\partial R}{\partial x}\right)^{\!\top} w = -\frac{\partial \ell}{\partial x^*}$, solved by lineax."""
     linear_solver: lx.AbstractLinearSolver  # a lineax solver for the adjoint system, e.g. `lineax.GMRES(rtol=…, atol=…)`
     throw: bool = eqx.field(static=True)    # raise (under `jit` too) when the solve fails
+    max_residual: float | None = eqx.field(static=True)  # raise if the descent ended further than this from rest
 
     def __init__(self,
                  *,
                  linear_solver: lx.AbstractLinearSolver = _DEFAULT_SOLVER,  # any square lineax solver (not CG: the system is not symmetric)
                  throw: bool = True,  # raise when the solve fails; False returns the unconverged gradient
+                 max_residual: float | None = None,  # raise on the backward pass if max |R(x*)| exceeds this
                  solver: str | None = None, tol: float | None = None, max_iters: int | None = None,  # hamux 0.3's spelling, deprecated
                  ):
         if solver is not None or tol is not None or max_iters is not None:
@@ -174,9 +177,17 @@ class ImplicitAdjoint(AbstractEquilibriumAdjoint):
                              f"or `lineax.BiCGStab(rtol=1e-5, atol=1e-5)`, got {linear_solver!r}.")
         if not isinstance(throw, bool):
             raise ValueError(f"`throw` must be True or False, got {throw!r}.")
-        self.linear_solver, self.throw = linear_solver, throw
+        if max_residual is not None and not (isinstance(max_residual, (int, float)) and not isinstance(max_residual, bool)
+                                             and max_residual > 0):
+            raise ValueError(f"`max_residual` must be a positive number or None, got {max_residual!r}.")
+        self.linear_solver, self.throw, self.max_residual = linear_solver, throw, max_residual
 
-    def _adjoint_vector(self, AT, g, *, held, **_):
+    def _adjoint_vector(self, AT, g, *, held, r, **_):
+        if self.max_residual is not None:
+            far = jnp.max(jnp.stack([jnp.max(jnp.abs(v), initial=0.0) for v in r.values()]))
+            g = eqx.error_if(g, far > self.max_residual, f"`ImplicitAdjoint(max_residual={self.max_residual})`: the "
+                             "descent ended further from its equilibrium than that, so the implicit gradient would be "
+                             "wrong; give `descend` more steps or a `tol`, or use `adjoint=UnrolledAdjoint()`.")
         free = [k for k in g if k not in held]
         fill = lambda w: {k: w[k] if k in w else jnp.zeros_like(g[k]) for k in g}   # zero on held layers
         w = {}
@@ -192,11 +203,11 @@ class ImplicitAdjoint(AbstractEquilibriumAdjoint):
         ATw = AT(fill(w))                                    # held rows: w_c = (∂R_f/∂x_c)ᵀ w_f + g_c
         return {k: ATw[k] + g[k] if k in held else w[k] for k in g}
 
-# %% ../nbs/03b_adjoints.qmd 536
+# %% ../nbs/03b_adjoints.qmd 553
 class OneStepAdjoint(AbstractEquilibriumAdjoint):
     r"""An approximate gradient at the equilibrium (Jacobian-free backpropagation): $w \approx \tau\, \partial\ell/\partial x^*$ on free units, no linear solve."""
 
-    def _adjoint_vector(self, AT, g, *, held, ham, residual, xs0, xstar):
+    def _adjoint_vector(self, AT, g, *, held, ham, residual, xs0, xstar, r):
         _, vjp_x0 = jax.vjp(lambda x0: residual(ham, x0, xstar), xs0)
         on_held = _as_dict(vjp_x0(_like(xstar, {k: jnp.ones_like(g[k]) for k in g}))[0])  # 1 on held units
         tau = dict(ham._layers())
