@@ -318,7 +318,7 @@ def render_outputs(outputs: list[dict], page: Page) -> str:
     from nbconvert.filters.ansi import ansi2html
     from nbconvert.preprocessors.coalescestreams import CR_PAT
 
-    parts, streams = [], []
+    parts, streams, last_name = [], [], None
 
     def flush():
         if streams:
@@ -329,7 +329,10 @@ def render_outputs(outputs: list[dict], page: Page) -> str:
     for o in outputs:
         kind = o.get("output_type")
         if kind == "stream":
+            if streams and o.get("name") != last_name and not streams[-1].endswith("\n"):
+                streams.append("\n")  # stdout after an unfinished stderr line (a progress bar) starts a new line
             streams.append(_text(o.get("text", "")))
+            last_name = o.get("name")
             continue
         flush()
         if kind == "error":
