@@ -469,6 +469,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                     'hamux/training.py'),
                                 'hamux.training._batch_size_of': ('training.html#_batch_size_of', 'hamux/training.py'),
                                 'hamux.training._check_fit_args': ('training.html#_check_fit_args', 'hamux/training.py'),
+                                'hamux.training._default_trainable': ('training.html#_default_trainable', 'hamux/training.py'),
                                 'hamux.training._json_metrics': ('training.html#_json_metrics', 'hamux/training.py'),
                                 'hamux.training._names': ('training.html#_names', 'hamux/training.py'),
                                 'hamux.training._not_finite': ('training.html#_not_finite', 'hamux/training.py'),

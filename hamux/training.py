@@ -75,7 +75,7 @@ def readout(
                       tol=tol, adjoint=adjoint)
     return ham.activations(out)[layer] if activations else out[layer]
 
-# %% ../nbs/08_training.qmd 323
+# %% ../nbs/08_training.qmd 325
 class NonFiniteTrainingError(FloatingPointError):
     "`fit` met a non-finite loss or gradient; `.model` is the model before that batch, `.history` the epochs done."
 
@@ -83,7 +83,7 @@ class NonFiniteTrainingError(FloatingPointError):
         super().__init__(message)
         self.epoch, self.batch, self.model, self.history = epoch, batch, model, history
 
-# %% ../nbs/08_training.qmd 333
+# %% ../nbs/08_training.qmd 335
 def _split_loss(out, has_aux: bool):
     "`(loss, metrics)` from what `loss_fn` returned; a `ValueError` naming `loss_fn` if it is not a scalar loss."
     if has_aux:
@@ -132,7 +132,7 @@ def _not_finite(loss, finite, params, epoch: int, batch: int) -> str | None:
                 "for operations with infinite slopes (sqrt or log at zero); `err.model` is the model before this batch.")
     return None
 
-# %% ../nbs/08_training.qmd 390
+# %% ../nbs/08_training.qmd 392
 def _check_fit_args(model, batches, optimizer, epochs, checkpoint_dir):
     if not callable(batches):
         raise ValueError("`batches` must be a function of a PRNG key that returns one epoch of `(x, y)` batches, "
@@ -163,13 +163,18 @@ def _prepare_checkpoint_dir(model, checkpoint_dir):
     except OSError as e:
         raise OSError(f"`checkpoint_dir` ({checkpoint_dir}) cannot be created: {e}") from e
 
+def _default_trainable(model):
+    "True on every inexact array of `model` but the time constants `tau` (arrays after `jax.device_put`)."
+    is_tau = lambda path: bool(path) and isinstance(path[-1], jtu.GetAttrKey) and path[-1].name == "tau"
+    return jtu.tree_map_with_path(lambda path, a: eqx.is_inexact_array(a) and not is_tau(path), model)
+
 _COUNTING = "{desc}: {n_fmt} {unit} [{elapsed}, {rate_fmt}{postfix}]"  # the bar while the total is unknown
 
 def _json_metrics(metrics: dict) -> dict:
     "The metrics with every non-finite number as None, which JSON writes as null."
     return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}
 
-# %% ../nbs/08_training.qmd 433
+# %% ../nbs/08_training.qmd 440
 def fit(
     model: eqx.Module,      # the HAM (or any module) to train
     loss_fn: Callable,      # loss_fn(model, x, y) -> scalar loss, or (loss, dict of metrics) with `has_aux`
@@ -180,14 +185,14 @@ def fit(
     key: PRNGKeyArray | int,  # folded with the epoch number and given to `batches`: same key, same training
     evaluate: Callable[[eqx.Module], Mapping[str, float]] | None = None,  # extra metrics after each epoch
     has_aux: bool = False,  # `loss_fn` also returns a dict of metrics, averaged over each epoch
-    trainable: Callable | Any = eqx.is_inexact_array,  # filter (or pytree of bools) of the leaves to train
+    trainable: Callable | Any | None = None,  # filter (or pytree of bools) of the leaves to train; None: all but `tau`
     checkpoint_dir: str | Path | None = None,  # save the model after every epoch, as `epoch_NNN.ham`
     progress: bool = True,  # show a progress bar
 ) -> tuple[eqx.Module, list[dict[str, float]]]:
     "Train `model` by gradient descent of `loss_fn` with optax; returns the trained model and one dict of metrics per epoch."
     _check_fit_args(model, batches, optimizer, epochs, checkpoint_dir)
     key = jr.key(key) if isinstance(key, int) else key
-    params, static = eqx.partition(model, trainable)
+    params, static = eqx.partition(model, _default_trainable(model) if trainable is None else trainable)
     opt_state, history, done, per_epoch = optimizer.init(params), [], 0, None
     bar = tqdm(unit="batch", desc=f"epoch 1/{epochs}", disable=not progress, bar_format=_COUNTING)
     for epoch in range(1, epochs + 1):
