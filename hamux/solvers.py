@@ -121,8 +121,8 @@ class Save(eqx.Module):
         "Empty buffers for a descent of at most `max_steps` steps from the states `xs` (of one sample)."
         E = jnp.zeros(max_steps, jnp.float32) if self.energies else None
         n = max_steps + 1 if self.states is True else len(self.states) if self.states else 0
-        traj = jax.tree.map(lambda x: jnp.zeros((n, *x.shape), x.dtype), xs) if self.states else None
-        return E, traj
+        traj = tuple(jnp.zeros((n, *x.shape), x.dtype) for x in jax.tree.leaves(xs)) if self.states else None
+        return E, traj                       # the states as a tuple of leaves: loop buffers are pytrees themselves
 
     def record(self, buffers, i, E, xs):
         "Write step `i`'s energy `E` (that of `xs`) and, if step `i` is saved, the states `xs`."
@@ -130,11 +130,11 @@ class Save(eqx.Module):
         if self.energies:
             Ebuf = eqxi.buffer_at_set(Ebuf, i, E)
         if self.states is True:
-            traj = jax.tree.map(lambda b, x: eqxi.buffer_at_set(b, i, x), traj, xs)
+            traj = tuple(eqxi.buffer_at_set(b, i, x) for b, x in zip(traj, jax.tree.leaves(xs)))
         elif self.states:
             steps = jnp.asarray(self.states)
             j = jnp.minimum(jnp.searchsorted(steps, i), len(self.states) - 1)
-            traj = jax.tree.map(lambda b, x: eqxi.buffer_at_set(b, j, x, pred=steps[j] == i), traj, xs)
+            traj = tuple(eqxi.buffer_at_set(b, j, x, pred=steps[j] == i) for b, x in zip(traj, jax.tree.leaves(xs)))
         return Ebuf, traj
 
     def finish(self, buffers, n, E_last, xs):
@@ -143,12 +143,13 @@ class Save(eqx.Module):
         if self.energies:
             Ebuf = jnp.where(jnp.arange(Ebuf.shape[0]) < n, Ebuf, E_last)
         if self.states:
-            at = jnp.arange(next(iter(jax.tree.leaves(traj))).shape[0]) if self.states is True else jnp.asarray(self.states)
+            at = jnp.arange(traj[0].shape[0]) if self.states is True else jnp.asarray(self.states)
             later = at >= n
-            traj = jax.tree.map(lambda b, x: jnp.where(later.reshape(-1, *[1] * x.ndim), x, b), traj, xs)
+            leaves = [jnp.where(later.reshape(-1, *[1] * x.ndim), x, b) for b, x in zip(traj, jax.tree.leaves(xs))]
+            traj = jax.tree.unflatten(jax.tree.structure(xs), leaves)
         return Ebuf, traj
 
-# %% ../nbs/03a_solvers.qmd 262
+# %% ../nbs/03a_solvers.qmd 263
 class RESULTS(enum.IntEnum):
     "Why a sample's descent ended; `converged` and `steps_completed` are successes."
     converged = 0            # the largest update fell below `tol`
@@ -183,7 +184,7 @@ def _message(code: int, cause: str | None = None) -> str:
         text = f"{what} {cause} holds NaN or inf. " + text.split(". ", 1)[1]
     return text
 
-# %% ../nbs/03a_solvers.qmd 315
+# %% ../nbs/03a_solvers.qmd 316
 class SolverOutput(eqx.Module):
     "What a solver's `run` returns for one sample."
     xs: Any                                     # the final states
@@ -225,7 +226,7 @@ def _checked(value, name: str, owner: str):
     value = jnp.asarray(value, jnp.float32)
     return eqx.error_if(value, ~(value > 0), f"`{name}` of `{owner}` must be positive.")
 
-# %% ../nbs/03a_solvers.qmd 369
+# %% ../nbs/03a_solvers.qmd 370
 class Euler(AbstractSolver):
     "Fixed steps `x ← x + dt·u/tau`. Energy never increases: not guaranteed (only for a small enough `dt`)."
     energy_never_increases: ClassVar[bool] = False
@@ -252,11 +253,12 @@ class Euler(AbstractSolver):
             def body(carry):
                 i, xs, buffers, _, _ = carry
                 E, v = evaluate(xs)
+                E = jnp.array(jnp.nan, jnp.float32) if E is None else E
                 umax = problem.max_update(v)
                 buffers = save.record(buffers, i, E, xs)
                 xs = jax.tree.map(lambda a, b: jnp.where(umax >= tol, a, b), problem.step(xs, v, dt), xs)
                 return i + 1, xs, buffers, umax, E
-            init = (jnp.array(0), xs, save.init(xs, max_steps), jnp.array(jnp.inf), jnp.array(jnp.nan))
+            init = (jnp.array(0), xs, save.init(xs, max_steps), jnp.array(jnp.inf), jnp.array(jnp.nan, jnp.float32))
             n, xs, buffers, umax, E_last = eqxi.while_loop(lambda c: c[3] >= tol, body, init, max_steps=max_steps,
                                                            buffers=lambda c: c[2], kind="checkpointed")
             code = jnp.where(umax < tol, RESULTS.converged,
@@ -264,7 +266,7 @@ class Euler(AbstractSolver):
         energies, trajectory = save.finish(buffers, n, E_last, xs)
         return SolverOutput(xs, n, n, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 417
+# %% ../nbs/03a_solvers.qmd 419
 class DescentResult(eqx.Module):
     "The outcome of `descend`: final states, what was saved, and per sample the counts and a result code."
     xs: Any                              # final states, one per layer (with a batch axis if the input had one)
@@ -317,7 +319,7 @@ class DescentResult(eqx.Module):
     def __getitem__(self, i):  # `descend(...)[0]` is the final states, `[1]` the energies
         return (self.xs, self.energies)[i]
 
-# %% ../nbs/03a_solvers.qmd 496
+# %% ../nbs/03a_solvers.qmd 510
 _EPS32 = float(np.finfo(np.float32).eps)
 
 class AdaptiveEuler(AbstractSolver):
@@ -344,8 +346,6 @@ class AdaptiveEuler(AbstractSolver):
 
     def run(self, problem, xs, *, max_steps, tol, save):
         max_dt = _checked(self.max_dt, "max_dt", "AdaptiveEuler")
-        norm = lambda v: jnp.sqrt(sum((jnp.sum(a * a) for a in jax.tree.leaves(v)), jnp.zeros(())))
-
         def cond(c):
             go = jnp.isfinite(c["E"]) & (c["h"] >= self.min_dt)
             return go if tol is None else go & (problem.max_update(c["v"]) >= tol)
@@ -354,12 +354,11 @@ class AdaptiveEuler(AbstractSolver):
             buffers = save.record(c["buffers"], c["i"], c["E"], c["xs"])
             new = problem.step(c["xs"], c["v"], c["h"])
             E, S, xhats, dE, v = problem.energy_terms_and_updates(new)
-            slope = sum((jnp.vdot(c["dE"][k], xhats[k] - c["xhats"][k]) for k in problem.names), jnp.zeros(()))
-            change = E - c["E"]
-            noise = self.rounding * _EPS32 * jnp.maximum(S, c["S"])
-            by_energy = change <= self.c * jnp.minimum(slope, 0.0)
-            by_residual = norm(v) <= norm(c["v"])
-            accept = jnp.isfinite(E) & jnp.where(jnp.abs(change) <= noise, by_residual, by_energy)
+            inner = lambda dE: sum((jnp.vdot(dE[k], xhats[k] - c["xhats"][k]) for k in problem.names), jnp.zeros(()))
+            slope, slope_new = inner(c["dE"]), inner(dE)
+            change, noise = E - c["E"], self.rounding * _EPS32 * jnp.maximum(S, c["S"])
+            change = jnp.where(jnp.abs(change) <= noise, 0.5 * (slope + slope_new), change)  # the rounding regime
+            accept = jnp.isfinite(E) & (change <= self.c * jnp.minimum(slope, 0.0))
             keep = lambda a, b: jax.tree.map(lambda a, b: jnp.where(accept, a, b), a, b)
             h = jnp.where(accept, jnp.minimum(c["h"] * self.grow, max_dt), c["h"] * self.shrink)
             return dict(i=c["i"] + 1, xs=keep(new, c["xs"]), E=keep(E, c["E"]), S=keep(S, c["S"]),
@@ -381,7 +380,7 @@ class AdaptiveEuler(AbstractSolver):
         energies, trajectory = save.finish(c["buffers"], c["i"], c["E"], c["xs"])
         return SolverOutput(c["xs"], c["i"], c["i"] + 1, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 571
+# %% ../nbs/03a_solvers.qmd 582
 def _colour_layers(problem: DescentProblem) -> tuple[tuple[Name, ...], ...]:
     "Groups of layers, no two of which share a synapse: a greedy colouring of the layer graph, in layer order."
     names = problem.names
@@ -421,7 +420,7 @@ class BlockEuler(AbstractSolver):
 
         def body(c):
             i, xs, buffers, _, _ = c
-            umax, E0 = jnp.zeros(()), jnp.nan
+            umax, E0 = jnp.zeros(()), jnp.array(jnp.nan, jnp.float32)
             for j, group in enumerate(groups):
                 if j == 0 and save.energies:
                     E0, v = problem.energy_and_updates(xs)
@@ -433,8 +432,8 @@ class BlockEuler(AbstractSolver):
                 xs = problem.step(xs, v, dt, layers=group)
             return i + 1, xs, buffers, umax, E0
 
-        cond = (lambda c: jnp.isfinite(c[3])) if tol is None else (lambda c: c[3] >= tol)
-        init = (jnp.array(0), xs, save.init(xs, max_steps), jnp.array(jnp.inf), jnp.array(jnp.nan))
+        cond = (lambda c: ~jnp.isnan(c[3])) if tol is None else (lambda c: c[3] >= tol)
+        init = (jnp.array(0), xs, save.init(xs, max_steps), jnp.array(jnp.inf), jnp.array(jnp.nan, jnp.float32))
         n, xs, buffers, umax, E_last = eqxi.while_loop(cond, body, init, max_steps=max_steps,
                                                        buffers=lambda c: c[2], kind="checkpointed")
         done = RESULTS.steps_completed if tol is None else RESULTS.max_steps_reached
