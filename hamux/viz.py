@@ -36,9 +36,11 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from .ham import descend
+from .solvers import Save
 from .spec import _field_default
 
-# %% ../nbs/04_viz.qmd 129
+# %% ../nbs/04_viz.qmd 131
 _SYMBOLS = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "eps": "ε", "tau": "τ"}
 
 def _entries(collection) -> list[tuple[Hashable, Any]]:
@@ -67,7 +69,7 @@ def _fmt_value(v) -> str:
         return getattr(v, "__name__", type(v).__name__)
     return str(v)
 
-# %% ../nbs/04_viz.qmd 160
+# %% ../nbs/04_viz.qmd 162
 def _same(value, default) -> bool:
     "Whether a field's value equals its default (an array compared by shape and values)."
     if hasattr(value, "shape") or hasattr(default, "shape"):
@@ -109,7 +111,7 @@ def _part_label(part) -> str:
     args = _args(_shown_fields(part))
     return f"{name}({args})" if args else name
 
-# %% ../nbs/04_viz.qmd 207
+# %% ../nbs/04_viz.qmd 209
 def _lagrangian_label(layer) -> str:
     "The Lagrangian of `layer` with its fields, and the layer's other non-default fields (`tau`), in a few characters."
     lagr = getattr(layer, "lagrangian", None)
@@ -123,7 +125,7 @@ def _synapse_type(synapse) -> str:
     cls = getattr(synapse, "cls", None)
     return cls.__name__ if isinstance(cls, type) else type(synapse).__name__
 
-# %% ../nbs/04_viz.qmd 253
+# %% ../nbs/04_viz.qmd 255
 def _layer_order(ham) -> list:
     "Layer names in the order the connections first name them, then the layers in no connection."
     named = [n for layers, _ in ham.connections for n in layers]
@@ -152,7 +154,7 @@ def _edge_table(ham) -> dict:
                         label=f"{eid}\n{_part_label(synapses[s])}")
     return out
 
-# %% ../nbs/04_viz.qmd 292
+# %% ../nbs/04_viz.qmd 294
 def ham_hypergraph(
     ham,  # the HAM whose layers and connections become nodes and hyperedges
 ):  # returns a `hypernetx.Hypergraph` (imported on use, so not annotated)
@@ -167,7 +169,7 @@ def ham_hypergraph(
     members = {eid: list(dict.fromkeys(e["layers"])) for eid, e in edges.items()}
     return hnx.Hypergraph(members, edge_properties=edges, node_properties=layers, name="HAM")
 
-# %% ../nbs/04_viz.qmd 378
+# %% ../nbs/04_viz.qmd 380
 _BOX_H, _GAP, _TIER, _UNIT = 1.2, 2.2, 1.25, 0.5  # box height, gap between boxes, tier spacing, inches per unit
 
 def _box_widths(layers: dict) -> list[float]:
@@ -188,7 +190,7 @@ def _marker_boxes(x: float, y: float, side: int, width: float) -> list[tuple[flo
     near, far = y + side * 0.2, y + side * 0.8
     return [(x - 0.25, y - 0.25, x + 0.25, y + 0.25), (x - width / 2, min(near, far), x + width / 2, max(near, far))]
 
-# %% ../nbs/04_viz.qmd 404
+# %% ../nbs/04_viz.qmd 406
 def _overlaps(a: list, b: list) -> int:
     "How many pairs of rectangles, one from `a` and one from `b`, overlap."
     return sum(p[0] < q[2] and q[0] < p[2] and p[1] < q[3] and q[1] < p[3] for p in a for q in b)
@@ -206,7 +208,7 @@ def _crossings(a: list, b: list) -> int:
         return np.sign((q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]))
     return sum(turn(p, q, r) * turn(p, q, s) < 0 and turn(r, s, p) * turn(r, s, q) < 0 for p, q in a for r, s in b)
 
-# %% ../nbs/04_viz.qmd 433
+# %% ../nbs/04_viz.qmd 435
 def _place_synapses(boxes: list, members: dict) -> dict:
     "Each synapse's marker as (x, y, side): side 0 on the line of layers, +1 above it, -1 below it."
     pos, taken, segs, gaps = {}, [], [], set()
@@ -234,7 +236,7 @@ def _place_synapses(boxes: list, members: dict) -> dict:
         taken, segs = taken + mine, segs + spokes
     return {eid: pos[eid] for eid in members}
 
-# %% ../nbs/04_viz.qmd 481
+# %% ../nbs/04_viz.qmd 483
 def _draw_layer(ax: Axes, box: tuple[float, float], name: Hashable, info: dict):
     "A rounded box at `box` = (centre, width): the layer's name in bold over its shape and Lagrangian."
     x, w = box
@@ -259,7 +261,7 @@ def _spoke_ends(at: tuple, layers: tuple, index: dict, boxes: list) -> list:
             ends.append(((_port((cx, w), x, side)[0] + off, side * _BOX_H / 2), bow))
     return ends
 
-# %% ../nbs/04_viz.qmd 510
+# %% ../nbs/04_viz.qmd 512
 _KNOWN_TYPES = ("LinearSynapse", "LinearSynapseWithBias", "BiasSynapse", "ConvSynapse", "HopfieldSynapse",
                 "AttentionSynapse", "TensorSynapse")  # the same colour for the same class in every picture
 
@@ -280,7 +282,7 @@ def _draw_synapse(ax: Axes, eid: Hashable, info: dict, at: tuple, ends: list, co
     ax.text(x, y + (0.22 if up else -0.22), info["label"], ha="center", va="bottom" if up else "top",
             fontsize=7.5, zorder=6, bbox=dict(fc="white", ec="none", alpha=0.8, pad=0.5))
 
-# %% ../nbs/04_viz.qmd 540
+# %% ../nbs/04_viz.qmd 542
 def draw_ham(
     ham,                        # the HAM to draw
     ax: Axes | None = None,     # where to draw; a new figure sized to the graph when None
@@ -313,17 +315,7 @@ def draw_ham(
     ax.axis("off")
     return ax
 
-# %% ../nbs/04_viz.qmd 807
-@eqx.filter_jit
-def _trajectory(ham, xs, steps: int, dt, clamp):
-    "`steps` calls of `ham.step` in one `lax.scan`, the states of every step stacked after the initial ones."
-    def body(x, _):
-        x = ham.step(x, dt, clamp)
-        return x, x
-    _, traj = jax.lax.scan(body, xs, None, length=steps)
-    return jax.tree.map(lambda x0, t: jnp.concatenate([x0[None], t]), xs, traj)
-
-# %% ../nbs/04_viz.qmd 819
+# %% ../nbs/04_viz.qmd 811
 def trajectory(
     ham,                                    # the HAM whose dynamics to follow
     xs: dict | list,                        # initial state of every layer, batched or not
@@ -332,15 +324,19 @@ def trajectory(
     *,
     clamp: dict | list | None = None,       # per layer: True to hold it, or a mask of held units, as in `descend`
 ) -> dict | list:
-    "The states after every step of `ham.step`, stacked on a new leading time axis, the initial states first."
+    "The states of `descend(..., save=Save(states=True))`, time first: every Euler step's, the initial ones first."
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"`steps` must be a positive int, got {steps!r}.")
     ham = ham.unvectorize()
-    xs = dict(xs) if isinstance(xs, Mapping) else list(xs)
-    traj = _trajectory(ham, xs, steps, jnp.asarray(dt, jnp.float32), clamp)
-    return {k: traj[k] for k in xs} if isinstance(xs, dict) else traj  # jit sorts dict keys; keep the caller's order
+    saved = descend(ham, xs, steps, dt, clamp=clamp, save=Save(energies=False, states=True)).trajectory
+    def time_first(name):
+        t = saved[name]
+        return jnp.moveaxis(t, 1, 0) if t.ndim == len(ham.neurons[name].shape) + 2 else t
+    if isinstance(saved, Mapping):
+        return {k: time_first(k) for k in xs}    # in the caller's order
+    return [time_first(i) for i in range(len(saved))]
 
-# %% ../nbs/04_viz.qmd 877
+# %% ../nbs/04_viz.qmd 873
 def _stack_states(traj) -> dict:
     "{layer: states with time first}, from such a dict, a list of one array per layer, or a list of states."
     if isinstance(traj, Mapping):
@@ -354,7 +350,7 @@ def _stack_states(traj) -> dict:
     raise ValueError(f"`traj` must be stacked states, time first (a dict, or a list with one array per layer), or a "
                      f"non-empty list of states; got {type(traj).__name__}.")
 
-# %% ../nbs/04_viz.qmd 893
+# %% ../nbs/04_viz.qmd 889
 def mean_abs_updates(
     traj,  # dict of states stacked on a leading time axis (as from `trajectory`), or a list of state dicts
 ) -> dict[Hashable, Float[Array, " steps"]]:
@@ -365,7 +361,7 @@ def mean_abs_updates(
         raise ValueError(f"`traj` needs the same number (≥ 2) of time points for every layer, got {lengths}.")
     return {k: jnp.abs(jnp.diff(v, axis=0)).reshape(v.shape[0] - 1, -1).mean(axis=1) for k, v in traj.items()}
 
-# %% ../nbs/04_viz.qmd 936
+# %% ../nbs/04_viz.qmd 932
 def _time_axis(ax: Axes, n: int, dt: float | None) -> np.ndarray:
     "The horizontal values of `n` points, in steps or, given `dt`, in time; labels the axis to match."
     ax.set_xlabel("step" if dt is None else "time")
@@ -375,7 +371,7 @@ def _new_axes(ax: Axes | None, size=(5.0, 3.0)) -> Axes:
     "`ax`, or the axes of a new figure of `size` inches."
     return plt.subplots(figsize=size, layout="constrained")[1] if ax is None else ax
 
-# %% ../nbs/04_viz.qmd 948
+# %% ../nbs/04_viz.qmd 944
 def plot_energy(
     energies: Float[Array, "*samples steps"],  # energy trace from `descend`: (steps,) or (samples, steps)
     ax: Axes | None = None,                    # where to draw; a new figure when None
@@ -406,7 +402,7 @@ def plot_energy(
     ax.set_ylabel("energy")
     return ax
 
-# %% ../nbs/04_viz.qmd 1014
+# %% ../nbs/04_viz.qmd 1010
 def plot_updates(
     traj,                       # dict of stacked states from `trajectory`, or a list of state dicts
     ax: Axes | None = None,     # where to draw; a new figure when None
@@ -425,7 +421,7 @@ def plot_updates(
     ax.legend(title="layer", fontsize=8)
     return ax
 
-# %% ../nbs/04_viz.qmd 1070
+# %% ../nbs/04_viz.qmd 1066
 def _as_images(row, shape: tuple[int, ...] | None, r: int) -> np.ndarray:
     "Row `r` of `plot_images` as an (n, H, W) or (n, H, W, C) numpy array."
     a = np.asarray(row, dtype=float)
@@ -448,7 +444,7 @@ def _unit_range(img: np.ndarray, vmin: float | None, vmax: float | None) -> np.n
     hi = img.max() if vmax is None else vmax
     return np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0.0, 1.0)
 
-# %% ../nbs/04_viz.qmd 1095
+# %% ../nbs/04_viz.qmd 1091
 def plot_images(
     rows,                                      # list of image stacks, one per row, or a dict title -> stack
     *,
