@@ -242,11 +242,13 @@ class Euler(AbstractSolver):
 
         if tol is None:
             def body(carry, i):
-                xs, buffers, _ = carry
+                xs, buffers = carry
                 E, v = evaluate(xs)
-                return (problem.step(xs, v, dt), save.record(buffers, i, E, xs), problem.max_update(v)), None
-            init = (xs, save.init(xs, max_steps), jnp.array(jnp.inf))
-            (xs, buffers, umax), _ = jax.lax.scan(body, init, jnp.arange(max_steps))
+                return (problem.step(xs, v, dt), save.record(buffers, i, E, xs)), v
+            # all steps but the last in a scan; the last one outside it, so only its largest update is measured
+            (xs, buffers), _ = jax.lax.scan(body, (xs, save.init(xs, max_steps)), jnp.arange(max_steps - 1))
+            (xs, buffers), v = body((xs, buffers), max_steps - 1)
+            umax = problem.max_update(v)
             code = jnp.where(jnp.isfinite(umax), RESULTS.steps_completed, RESULTS.diverged)
             n, E_last = jnp.array(max_steps), jnp.nan
         else:
@@ -266,7 +268,7 @@ class Euler(AbstractSolver):
         energies, trajectory = save.finish(buffers, n, E_last, xs)
         return SolverOutput(xs, n, n, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 419
+# %% ../nbs/03a_solvers.qmd 421
 class DescentResult(eqx.Module):
     "The outcome of `descend`: final states, what was saved, and per sample the counts and a result code."
     xs: Any                              # final states, one per layer (with a batch axis if the input had one)
@@ -319,7 +321,7 @@ class DescentResult(eqx.Module):
     def __getitem__(self, i):  # `descend(...)[0]` is the final states, `[1]` the energies
         return (self.xs, self.energies)[i]
 
-# %% ../nbs/03a_solvers.qmd 510
+# %% ../nbs/03a_solvers.qmd 512
 _EPS32 = float(np.finfo(np.float32).eps)
 
 class AdaptiveEuler(AbstractSolver):
@@ -380,7 +382,7 @@ class AdaptiveEuler(AbstractSolver):
         energies, trajectory = save.finish(c["buffers"], c["i"], c["E"], c["xs"])
         return SolverOutput(c["xs"], c["i"], c["i"] + 1, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 582
+# %% ../nbs/03a_solvers.qmd 584
 def _colour_layers(problem: DescentProblem) -> tuple[tuple[Name, ...], ...]:
     "Groups of layers, no two of which share a synapse: a greedy colouring of the layer graph, in layer order."
     names = problem.names
