@@ -155,7 +155,7 @@ def _trainable(owner: str, name: str, bound: str = "positive", *, scalar: bool =
 
     def convert(value: float | Array) -> Array:
         a = value if isinstance(value, jax.Array) else np.asarray(value) if _is_number(value) else None
-        if a is None or a.dtype.kind not in "iuf":
+        if a is None or not (jnp.issubdtype(a.dtype, jnp.integer) or jnp.issubdtype(a.dtype, jnp.floating)):
             raise TypeError(f"{owner}: `{name}` must be a number or a float array, got {type(value).__name__} "
                             f"{value!r}; {fix}.")
         a = a if isinstance(a, jax.Array) and jnp.issubdtype(a.dtype, jnp.inexact) else jnp.asarray(a, dtype=float)
@@ -303,7 +303,7 @@ class LagrGhostmax(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_ghostmax(x, self.axis)
 
-# %% ../nbs/00_lagrangians.qmd 996
+# %% ../nbs/00_lagrangians.qmd 999
 def _as_params(params: dict | None) -> dict[str, Array]:
     "The `params` of a `LagrFunction`: a dict of finite inexact JAX arrays."
     return {str(k): _trainable("LagrFunction", f"params[{k!r}]", "finite", scalar=False)(v)
@@ -320,7 +320,7 @@ def _as_options(options: dict | tuple | None) -> tuple[tuple[str, Hashable], ...
                             f"{type(v).__name__} {v!r}; put arrays in `params` instead.") from None
     return tuple(sorted(items.items()))
 
-# %% ../nbs/00_lagrangians.qmd 1015
+# %% ../nbs/00_lagrangians.qmd 1018
 class LagrFunction(AbstractLagrangian):
     "Any convex `fn(x, **params, **options) -> scalar` as a module: `params` are trainable arrays, `options` static."
     fn: Callable[..., Float[Array, ""]] = eqx.field(static=True)  # the function; compared by identity
@@ -339,7 +339,7 @@ class LagrFunction(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return self.fn(x, **self.params, **dict(self.options))
 
-# %% ../nbs/00_lagrangians.qmd 1036
+# %% ../nbs/00_lagrangians.qmd 1039
 _FUNCTIONAL = (  # each built-in function, the module it is, and the options that make it so
     (lagr_identity, LagrIdentity, {}), (lagr_relu, LagrRepu, {"n": 2}), (lagr_repu, LagrRepu, {}),
     (lagr_exp, LagrExp, {}), (lagr_rexp, LagrExp, {"rectified": True}), (lagr_tanh, LagrTanh, {}),
