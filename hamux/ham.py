@@ -3,7 +3,7 @@
 # %% auto 0
 __all__ = ['HAM', 'VectorizedHAM', 'descend']
 
-# %% ../nbs/03_ham.qmd 59
+# %% ../nbs/03_ham.qmd 60
 import dataclasses
 import warnings
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -23,7 +23,7 @@ from .solvers import (RESULTS, AbstractSolver, AdaptiveEuler, DescentProblem, De
                            _message, _positive)
 from .synapses import LazySynapse
 
-# %% ../nbs/03_ham.qmd 114
+# %% ../nbs/03_ham.qmd 115
 Name = Hashable  # a layer's or a synapse's key: its name in a dict, its position in a list
 States = TypeAliasType("States", dict[Name, Float[Array, "..."]] | list[Float[Array, "..."]])  # one array per layer
 
@@ -55,7 +55,7 @@ def _as_connection(conn, layers: list, synapses: list) -> tuple[tuple[Name, ...]
                          f"known synapses: {synapses}.")
     return names, syn
 
-# %% ../nbs/03_ham.qmd 162
+# %% ../nbs/03_ham.qmd 163
 def _kind(synapse) -> str:
     "The synapse's class name, `lazy <Class>` for a lazy one."
     cls = getattr(synapse, "cls", None) if isinstance(synapse, LazySynapse) else None
@@ -91,7 +91,7 @@ def _build_lazy(synapses: Mapping | Sequence, connections: tuple, shapes: Mappin
                              f"of shapes {conn_shapes}: {e}") from e
     return built
 
-# %% ../nbs/03_ham.qmd 204
+# %% ../nbs/03_ham.qmd 205
 def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
     "Raise a `ValueError` naming `conn` unless `synapse` takes activations of `shapes` and returns a scalar."
     _check_arity(conn, synapse, shapes)
@@ -104,7 +104,7 @@ def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
         got = f"shape {out.shape}" if hasattr(out, "shape") else repr(out)
         raise ValueError(f"{what} must return a scalar energy for activations of shapes {shapes}, got {got}.")
 
-# %% ../nbs/03_ham.qmd 226
+# %% ../nbs/03_ham.qmd 227
 def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | None:
     "None for single states, the batch size for states with one leading batch axis; a `ValueError` otherwise."
     names = _names(neurons)
@@ -127,7 +127,7 @@ def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | N
                          f"(None: single): {sizes}.")
     return next(iter(sizes.values()), None)
 
-# %% ../nbs/03_ham.qmd 259
+# %% ../nbs/03_ham.qmd 260
 def _clamp_masks(neurons: Mapping | Sequence, clamp, bs: int | None) -> dict:
     "`clamp` as a dict over all layers: None (free), True (held) or a boolean mask of the held units."
     names = _names(neurons)
@@ -176,7 +176,7 @@ def _step(ham, xs, dt, masks: dict, batched: bool):
         return problem.step(xs, problem.updates(xs), dt)
     return _per_sample(one, ham.neurons, masks, batched, xs)
 
-# %% ../nbs/03_ham.qmd 340
+# %% ../nbs/03_ham.qmd 341
 class HAM(eqx.Module):
     "A hypergraph of neuron layers joined by hypersynapses, with one energy that its dynamics descend."
     neurons: dict[Name, NeuronLayer] | list[NeuronLayer]  # the layers, by name (a dict) or by position (a list)
@@ -311,7 +311,7 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 516
+# %% ../nbs/03_ham.qmd 517
 class VectorizedHAM(eqx.Module):
     "A `HAM` whose methods take states with a leading batch axis and map over it with `jax.vmap` (hamux 0.2's API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
@@ -376,7 +376,7 @@ class VectorizedHAM(eqx.Module):
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 825
+# %% ../nbs/03_ham.qmd 826
 def _finite(tree, batched: bool):
     "Per sample (or overall, unbatched): True where every array of `tree` is finite."
     leaves = [a for a in jax.tree.leaves(tree) if eqx.is_inexact_array(a)]
@@ -418,7 +418,7 @@ def _raise_failures(xs, code, cause, causes: tuple[str, ...], n_layers: int):
     index = jnp.where(j >= 0, len(RESULTS) + j, c)
     return eqx.branched_error_if(xs, jnp.any(failed), index, msgs)
 
-# %% ../nbs/03_ham.qmd 872
+# %% ../nbs/03_ham.qmd 873
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, tol, save: Save,
              adjoint: AbstractAdjoint, batched: bool, throw: bool, causes: tuple[str, ...]):
@@ -439,7 +439,7 @@ def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, 
         xs_end = _raise_failures(xs_end, code, cause, causes, len(ham.neurons))
     return xs_end, out, code, cause
 
-# %% ../nbs/03_ham.qmd 898
+# %% ../nbs/03_ham.qmd 899
 def _count(name: str, value) -> int:
     "`value` as a non-negative int: a Python or numpy int or a concrete integer JAX scalar."
     if isinstance(value, jax.core.Tracer):
@@ -488,7 +488,7 @@ def _solver_for(solver, dt):
         return Euler(_positive("dt", dt, "descend"))
     return AdaptiveEuler() if solver is None else solver
 
-# %% ../nbs/03_ham.qmd 949
+# %% ../nbs/03_ham.qmd 950
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis
@@ -544,7 +544,7 @@ def descend(
     return DescentResult(_like(ham.neurons, {k: xs_end[k] for k in names}), out.energies, out.trajectory,
                          out.n_steps, out.n_grads, out.max_update, code, cause, causes, solver, tol)
 
-# %% ../nbs/03_ham.qmd 1009
+# %% ../nbs/03_ham.qmd 1010
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)
