@@ -24,7 +24,7 @@ def _missing(*names: str) -> list[str]:
 
 if _needed := _missing("matplotlib", "hypernetx"):
     raise ImportError(f"hamux.viz needs {' and '.join(_needed)}, which {'is' if len(_needed) == 1 else 'are'} not "
-                      'installed; install the plotting extra with `pip install "hamux[viz]"`.')
+                      'installed; install the plotting extra with `pip install ".[viz]"` in a clone of hamux.')
 
 import equinox as eqx
 import jax
