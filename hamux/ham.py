@@ -177,6 +177,18 @@ def _step(ham, xs, dt, masks: dict, batched: bool):
     return _per_sample(one, ham.neurons, masks, batched, xs)
 
 # %% ../nbs/03_ham.qmd 341
+_V01_STEP = ("`step(xs, updates, dt, masks)` is hamux 0.1's signature; hamux 0.4 computes the updates itself: "
+             "`ham.step(xs, dt, clamp=hamux.compat.clamp_from_masks(masks))`. Note that 0.1's masks are 0 on "
+             "CLAMPED units, while `clamp` is True on HELD units (`hamux.compat.step_v01` runs the old call).")
+
+def _refuse_v01_step(dt, args: tuple, kwargs: dict):
+    "Raise `TypeError` for hamux v0.1's `step(xs, updates, dt, masks)`, or for keywords `step` does not take."
+    if args or {"masks", "updates"} & set(kwargs) or isinstance(dt, (Mapping, list, tuple)):
+        raise TypeError(_V01_STEP)
+    if kwargs:
+        raise TypeError(f"`step` got unexpected keyword arguments {sorted(kwargs)}; it takes `xs`, `dt` and `clamp`.")
+
+# %% ../nbs/03_ham.qmd 359
 class HAM(eqx.Module):
     "A hypergraph of neuron layers joined by hypersynapses, with one energy that its dynamics descend."
     neurons: dict[Name, NeuronLayer] | list[NeuronLayer]  # the layers, by name (a dict) or by position (a list)
@@ -185,11 +197,18 @@ class HAM(eqx.Module):
 
     def __init__(self,
                  neurons: Mapping[Name, NeuronLayer] | Sequence[NeuronLayer],  # the layers, by name or by position
-                 synapses: Mapping[Name, Callable] | Sequence[Callable],  # synapses or `LazySynapse`s, same keys
-                 connections: Sequence[tuple[Sequence[Name], Name]],  # `((layer, ...), synapse)`, layers in call order
+                 synapses: Mapping[Name, Callable] | Sequence[Callable] | None = None,  # synapses or `LazySynapse`s
+                 connections: Sequence[tuple[Sequence[Name], Name]] = (),  # `((layer, ...), synapse)`, in call order
                  *,
                  key: PRNGKeyArray | None = None,  # builds the lazy synapses; needed only if there are some
+                 hypersynapses: Mapping[Name, Callable] | Sequence[Callable] | None = None,  # hamux 0.2's `synapses`
                  ):
+        if hypersynapses is not None:
+            if synapses is not None:
+                raise TypeError("HAM got both `synapses` and `hypersynapses` (hamux 0.2's name for the same "
+                                "argument); pass one of them, `synapses=`.")
+            synapses = hypersynapses
+        synapses = {} if synapses is None else synapses
         self.neurons = dict(neurons) if isinstance(neurons, Mapping) else list(neurons)
         if not self.neurons:
             raise ValueError("`neurons` is empty: a HAM needs at least one layer, such as "
@@ -212,6 +231,10 @@ class HAM(eqx.Module):
     def n_synapses(self) -> int: return len(self.synapses)
     @property
     def n_connections(self) -> int: return len(self.connections)
+    @property
+    def hypersynapses(self): "hamux 0.2's name for `synapses`."; return self.synapses
+    @property
+    def n_hypersynapses(self) -> int: "hamux 0.2's name for `n_synapses`."; return self.n_synapses
 
     def init_states(self,
                     bs: int | None = None,  # batch size; None for one state per layer
@@ -251,6 +274,10 @@ class HAM(eqx.Module):
         "∂E/∂xhat of every layer, computed as `x + ∂E_syn/∂xhat`."
         return self._map(self._energy_and_dEdact if return_energy else self._dEdact, xhats=xhats, xs=xs)
 
+    def dEdg(self, gs: States, xs: States, return_energy: bool = False):
+        "bbhamux's and hamux v0.1's name for `dEdact` (`g` is the activation `xhat`)."
+        return self.dEdact(gs, xs, return_energy)
+
     def updates(self, xs: States) -> States:
         "The direction `−∂E/∂xhat` in which every state moves, at `xhats = activations(xs)`."
         return self._map(self._updates, xs=xs)
@@ -259,8 +286,10 @@ class HAM(eqx.Module):
              xs: States,  # states, single or a batch
              dt: float | Float[Array, ""],  # step size; layer `k` moves by `dt / tau_k` times its update
              clamp: Mapping[Name, bool | Bool[Array, "..."]] | Sequence | None = None,  # per layer: True, or a mask
+             *v01_args, **v01_kwargs,  # hamux v0.1's `step(xs, updates, dt, masks)`: refused, naming the new call
              ) -> States:
         "One Euler step of `tau dx/dt = −∂E/∂xhat`, holding clamped layers or units fixed."
+        _refuse_v01_step(dt, v01_args, v01_kwargs)
         bs = _batch_size(self.neurons, xs)
         masks = _clamp_masks(self.neurons, clamp, bs)
         return _step(self, xs, _as_f32(_positive("dt", dt, "HAM.step")), masks, bs is not None)
@@ -311,7 +340,7 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 517
+# %% ../nbs/03_ham.qmd 552
 class VectorizedHAM(eqx.Module):
     "A `HAM` whose methods take states with a leading batch axis and map over it with `jax.vmap` (hamux 0.2's API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
@@ -328,6 +357,10 @@ class VectorizedHAM(eqx.Module):
     def n_synapses(self) -> int: return self._ham.n_synapses
     @property
     def n_connections(self) -> int: return self._ham.n_connections
+    @property
+    def hypersynapses(self): "hamux 0.2's name for `synapses`."; return self._ham.synapses
+    @property
+    def n_hypersynapses(self) -> int: "hamux 0.2's name for `n_synapses`."; return self._ham.n_synapses
 
     def init_states(self, bs: int | None = None, *, key: PRNGKeyArray | None = None) -> States:
         "Initial states with a leading batch axis of size `bs`."
@@ -363,8 +396,14 @@ class VectorizedHAM(eqx.Module):
         "`HAM.updates` of every sample."
         return self._ham.updates(self._batched(xs))
 
-    def step(self, xs: States, dt: float | Float[Array, ""], clamp: Mapping | Sequence | None = None) -> States:
+    def dEdg(self, gs: States, xs: States, return_energy: bool = False):
+        "bbhamux's name for `dEdact`, of every sample."
+        return self.dEdact(gs, xs, return_energy)
+
+    def step(self, xs: States, dt: float | Float[Array, ""], clamp: Mapping | Sequence | None = None,
+             *v01_args, **v01_kwargs) -> States:
         "`HAM.step` of every sample; clamp masks may have the batch axis too."
+        _refuse_v01_step(dt, v01_args, v01_kwargs)
         return self._ham.step(self._batched(xs), dt, clamp)
 
     def vectorize(self) -> "VectorizedHAM": return self
@@ -376,7 +415,7 @@ class VectorizedHAM(eqx.Module):
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 826
+# %% ../nbs/03_ham.qmd 893
 def _finite(tree, batched: bool):
     "Per sample (or overall, unbatched): True where every array of `tree` is finite."
     leaves = [a for a in jax.tree.leaves(tree) if eqx.is_inexact_array(a)]
@@ -418,7 +457,7 @@ def _raise_failures(xs, code, cause, causes: tuple[str, ...], n_layers: int):
     index = jnp.where(j >= 0, len(RESULTS) + j, c)
     return eqx.branched_error_if(xs, jnp.any(failed), index, msgs)
 
-# %% ../nbs/03_ham.qmd 873
+# %% ../nbs/03_ham.qmd 940
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, tol, save: Save,
              adjoint: AbstractAdjoint, batched: bool, throw: bool, causes: tuple[str, ...]):
@@ -439,7 +478,7 @@ def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, 
         xs_end = _raise_failures(xs_end, code, cause, causes, len(ham.neurons))
     return xs_end, out, code, cause
 
-# %% ../nbs/03_ham.qmd 899
+# %% ../nbs/03_ham.qmd 966
 def _count(name: str, value) -> int:
     "`value` as a non-negative int: a Python or numpy int or a concrete integer JAX scalar."
     if isinstance(value, jax.core.Tracer):
@@ -488,7 +527,7 @@ def _solver_for(solver, dt):
         return Euler(_positive("dt", dt, "descend"))
     return AdaptiveEuler() if solver is None else solver
 
-# %% ../nbs/03_ham.qmd 950
+# %% ../nbs/03_ham.qmd 1017
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis
@@ -544,7 +583,7 @@ def descend(
     return DescentResult(_like(ham.neurons, {k: xs_end[k] for k in names}), out.energies, out.trajectory,
                          out.n_steps, out.n_grads, out.max_update, code, cause, causes, solver, tol)
 
-# %% ../nbs/03_ham.qmd 1010
+# %% ../nbs/03_ham.qmd 1077
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)

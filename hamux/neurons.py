@@ -80,12 +80,15 @@ class NeuronLayer(eqx.Module):
         "The activations `xhat = ∇L(x)` of the state `x`, by autodiff of the Lagrangian."
         return jax.grad(self.lagrangian_value)(_check_state(self, x, "x"))
 
-    sigma = activations
+    sigma = activations  # hamux 0.2's name for `activations`
+    g = activations      # bbhamux's and hamux v0.1's name for `activations`
 
     def energy(self, xhat: Float[Array, "*shape"], x: Float[Array, "*shape"]) -> Float[Array, ""]:
         "The Legendre energy `Σ x·xhat - L(x)`, so that ∂E/∂xhat = x exactly."
         xhat, x = _check_state(self, xhat, "xhat"), _check_state(self, x, "x")
         return jnp.sum(x * xhat) - self.lagrangian_value(x)
+
+    E = energy           # hamux 0.2's name for `energy`
 
     def init(
         self,
@@ -109,7 +112,7 @@ class NeuronLayer(eqx.Module):
         "The Lagrangian's static fields as sorted `(name, value)` pairs (read-only, as hamux 0.3 stored them)."
         return tuple(sorted(_lagrangian_fields(self.lagrangian, static=True).items()))
 
-# %% ../nbs/01_neurons.qmd 214
+# %% ../nbs/01_neurons.qmd 217
 def _lagrangian_name(L: AbstractLagrangian) -> str:
     "A Lagrangian's name for messages: the function a `LagrFunction` wraps, else the module's repr."
     if isinstance(L, LagrFunction):
@@ -180,7 +183,7 @@ def _caller_level() -> int:
         frame, level = frame.f_back, level + 1
     return level
 
-# %% ../nbs/01_neurons.qmd 305
+# %% ../nbs/01_neurons.qmd 308
 _CONVEX = (LagrIdentity, LagrRepu, LagrExp, LagrTanh, LagrSigmoid, LagrSoftmax, LagrLayerNorm, LagrSphericalNorm,
            LagrGhostmax)  # convex for every value their field checks accept
 _PROBES = 4               # random lines along which the curvature is probed
@@ -205,7 +208,7 @@ def _probe_convexity(layer):
                       f"{_PROBES} lines, not a proof). Descent can then raise the energy; use a convex Lagrangian.",
                       stacklevel=_caller_level())
 
-# %% ../nbs/01_neurons.qmd 514
+# %% ../nbs/01_neurons.qmd 519
 class _NamedLayer(type):
     "Metaclass of the named layers: `isinstance(layer, SoftmaxLayer)` asks the layer's Lagrangian."
 
@@ -220,7 +223,7 @@ class _Named(metaclass=_NamedLayer):
     def _describes(cls, L: AbstractLagrangian) -> bool:
         return isinstance(L, cls.lagrangian_type)
 
-# %% ../nbs/01_neurons.qmd 531
+# %% ../nbs/01_neurons.qmd 536
 class IdentityLayer(_Named):
     "Linear neurons, xhat = x: a `NeuronLayer` with `LagrIdentity()`."
     lagrangian_type = LagrIdentity
@@ -246,7 +249,7 @@ class RepuLayer(_Named):
     def __new__(cls, shape: int | tuple[int, ...], n: float = 2, *, tau: float = 1.0) -> NeuronLayer:
         return NeuronLayer(LagrRepu(n=n), shape, tau)
 
-# %% ../nbs/01_neurons.qmd 559
+# %% ../nbs/01_neurons.qmd 564
 class TanhLayer(_Named):
     "Tanh neurons, xhat = tanh(βx): a `NeuronLayer` with `LagrTanh(beta)`."
     lagrangian_type = LagrTanh
@@ -269,7 +272,7 @@ class ExpLayer(_Named):
                 tau: float = 1.0) -> NeuronLayer:
         return NeuronLayer(LagrExp(beta=beta, rectified=rectified), shape, tau)
 
-# %% ../nbs/01_neurons.qmd 586
+# %% ../nbs/01_neurons.qmd 591
 class SoftmaxLayer(_Named):
     "Softmax neurons, xhat = softmax(βx) along `axis`: a `NeuronLayer` with `LagrSoftmax(beta, axis)`."
     lagrangian_type = LagrSoftmax
