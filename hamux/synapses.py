@@ -2,7 +2,7 @@
 
 # %% auto 0
 __all__ = ['AbstractSynapse', 'LazySynapse', 'LinearSynapse', 'LinearSynapseWithBias', 'BiasSynapse', 'ConvSynapse',
-           'HopfieldSynapse', 'AttentionSynapse', 'TensorSynapse']
+           'HopfieldSynapse', 'TokenHopfieldSynapse', 'AttentionSynapse', 'TensorSynapse']
 
 # %% ../nbs/02_synapses.qmd 46
 import abc
@@ -441,24 +441,38 @@ def _hidden_lagrangian(lagrangian, beta, kind, n) -> AbstractLagrangian:
         return lagrangian
     if lagrangian is None:
         return LagrSoftmax(beta=1.0)
+    return _as_hidden("HopfieldSynapse", lagrangian)
+
+_QUIET_CODE.add(_hidden_lagrangian.__code__)
+
+def _as_hidden(owner: str, lagrangian) -> AbstractLagrangian:
+    "A hidden Lagrangian module from a module or a function `L(h) -> scalar`; a string is refused with a hint."
     if isinstance(lagrangian, str):
         hint = f"`lagrangian={_HIDDEN_BY_NAME[lagrangian]}`" if lagrangian in _HIDDEN_BY_NAME else \
                "a module such as `lagrangian=LagrSoftmax(beta=1.0)`"
-        raise TypeError(f"HopfieldSynapse: `lagrangian` must be a Lagrangian module or a function L(h) -> scalar, "
+        raise TypeError(f"{owner}: `lagrangian` must be a Lagrangian module or a function L(h) -> scalar, "
                         f"got the string {lagrangian!r}; write {hint}.")
     try:
         return as_lagrangian(lagrangian)
     except TypeError as e:
-        raise TypeError(f"HopfieldSynapse: {e}") from None
+        raise TypeError(f"{owner}: {e}") from None
 
-_QUIET_CODE.add(_hidden_lagrangian.__code__)
+def _check_hidden(owner: str, lagrangian, shape: tuple[int, ...]):
+    "Raise a `ValueError` unless `lagrangian` maps a hidden state of shape `shape` to a scalar."
+    try:
+        out = jax.eval_shape(lagrangian, jax.ShapeDtypeStruct(shape, jnp.float32))
+    except Exception as e:
+        raise ValueError(f"{owner}: `lagrangian` {lagrangian!r} fails on the hidden state of shape {shape}: {e}") from e
+    if getattr(out, "shape", None) != ():
+        raise ValueError(f"{owner}: `lagrangian` must return a scalar, but returns shape "
+                         f"{getattr(out, 'shape', out)} on the hidden state of shape {shape}.")
 
-def _unit_rows(Xi: Float[Array, "K D"]) -> Float[Array, "K D"]:
-    "Each row of `Xi` divided by its Euclidean norm; rows of zeros stay zero, with finite gradients."
-    sq = jnp.sum(Xi * Xi, axis=1, keepdims=True)
+def _unit_rows(Xi: Float[Array, "... D"]) -> Float[Array, "... D"]:
+    "Each row (last axis) of `Xi` divided by its Euclidean norm; rows of zeros stay zero, with finite gradients."
+    sq = jnp.sum(Xi * Xi, axis=-1, keepdims=True)
     return Xi * jax.lax.rsqrt(jnp.where(sq > 0, sq, 1.0))
 
-# %% ../nbs/02_synapses.qmd 976
+# %% ../nbs/02_synapses.qmd 990
 class HopfieldSynapse(AbstractSynapse):
     "Dense associative memory on one or more layers: `K` memories `Ξ` and a hidden Lagrangian `L_h`, `E = -L_h(Ξ g)`."
     Xi: Float[Array, "K D"]                  # one memory per row, over the flattened (concatenated) layers
@@ -487,14 +501,7 @@ class HopfieldSynapse(AbstractSynapse):
         if not isinstance(self.normalize, (bool, np.bool_)):
             raise TypeError(f"HopfieldSynapse: `normalize` must be True or False, got {self.normalize!r}.")
         _check_matmul_dtype("HopfieldSynapse", self.matmul_dtype)
-        try:
-            out = jax.eval_shape(self.lagrangian, jax.ShapeDtypeStruct(jnp.shape(self.Xi)[:1], jnp.float32))
-        except Exception as e:
-            raise ValueError(f"HopfieldSynapse: `lagrangian` {self.lagrangian!r} fails on the hidden state of shape "
-                             f"({jnp.shape(self.Xi)[0]},): {e}") from e
-        if getattr(out, "shape", None) != ():
-            raise ValueError(f"HopfieldSynapse: `lagrangian` must return a scalar, but returns shape "
-                             f"{getattr(out, 'shape', out)} on the hidden state of shape ({jnp.shape(self.Xi)[0]},).")
+        _check_hidden("HopfieldSynapse", self.lagrangian, tuple(jnp.shape(self.Xi)[:1]))
 
     def __call__(self, *xhats: Float[Array, "..."]) -> Float[Array, ""]:
         "The energy `-L_h(Ξ g)` of @eq-hopfield for the (concatenated, flattened) activations."
@@ -527,7 +534,68 @@ class HopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype, beta=beta, kind=kind, n=n)
 
-# %% ../nbs/02_synapses.qmd 1259
+# %% ../nbs/02_synapses.qmd 1258
+class TokenHopfieldSynapse(AbstractSynapse):
+    "One dense associative memory shared by every token: `K` memories `Ξ` over the last axis, `E = -Σ_t L_h(Ξ g_t)`."
+    Xi: Float[Array, "K D"]                  # one memory per row, over a token's D features
+    lagrangian: AbstractLagrangian           # L_h of each token's hidden layer, integrated out
+    normalize: bool = eqx.field(static=True)               # use each memory at unit norm
+    matmul_dtype: DTypeLike | None = eqx.field(static=True)  # e.g. jnp.bfloat16
+    n_layers: ClassVar[int] = 1
+
+    def __init__(self,
+                 Xi: Float[Array, "K D"],                     # the memories, one per row
+                 *,
+                 lagrangian: AbstractLagrangian | Any = LagrRepu(n=2),  # hidden Lagrangian of one token (module or function)
+                 normalize: bool = False,                     # use each memory at unit norm
+                 matmul_dtype: DTypeLike | None = None,       # dtype of the product, e.g. jnp.bfloat16
+                 ):
+        self.Xi = Xi
+        self.lagrangian = _as_hidden("TokenHopfieldSynapse", lagrangian)
+        self.normalize = normalize
+        self.matmul_dtype = matmul_dtype
+
+    def __check_init__(self):
+        if jnp.ndim(self.Xi) != 2:
+            raise ValueError(f"TokenHopfieldSynapse: `Xi` must be a matrix (K, D) of K memories of D features, got "
+                             f"shape {jnp.shape(self.Xi)}.")
+        if not isinstance(self.normalize, (bool, np.bool_)):
+            raise TypeError(f"TokenHopfieldSynapse: `normalize` must be True or False, got {self.normalize!r}.")
+        _check_matmul_dtype("TokenHopfieldSynapse", self.matmul_dtype)
+        _check_hidden("TokenHopfieldSynapse", self.lagrangian, tuple(jnp.shape(self.Xi)[:1]))
+
+    def __call__(self, g: Float[Array, "*tokens D"]) -> Float[Array, ""]:
+        "The energy of @eq-token-hopfield: every position of the leading axes is a token of `D` features."
+        D = self.Xi.shape[1]
+        if g.ndim < 1 or g.shape[-1] != D:
+            raise ValueError(f"TokenHopfieldSynapse expects tokens of {D} features on the last axis, a layer of shape "
+                             f"(..., {D}) (Xi has shape {self.Xi.shape}), got shape {g.shape}.")
+        Xi = _unit_rows(self.Xi) if self.normalize else self.Xi
+        h = _einsum("kd,td->tk", Xi, g.reshape(-1, D), dtype=self.matmul_dtype)
+        return -jnp.sum(jax.vmap(self.lagrangian)(h))
+
+    @classmethod
+    @_key_last
+    def rand_init(cls,
+                  shape: tuple[int, ...],          # shape of the token layer, features last: (N, D), (H, W, D), ...
+                  *,
+                  n_memories: int,                 # K, the number of memories shared by the tokens
+                  lagrangian: AbstractLagrangian | Any = LagrRepu(n=2),  # hidden Lagrangian of one token
+                  normalize: bool = False,         # use each memory at unit norm
+                  matmul_dtype: DTypeLike | None = None,  # dtype of the product, e.g. jnp.bfloat16
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
+                  ) -> "TokenHopfieldSynapse":
+        "`K = n_memories` random memories `Ξ ~ N(0, 1/D)` of `D = shape[-1]` features."
+        shape = _as_shape(shape)
+        if not shape:
+            raise ValueError("TokenHopfieldSynapse connects a layer with a feature axis, got the shape ().")
+        if not (_is_int(n_memories) and n_memories >= 1):
+            raise ValueError(f"TokenHopfieldSynapse: `n_memories` must be a positive int, got {n_memories!r}.")
+        D = shape[-1]
+        return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
+                   matmul_dtype=matmul_dtype)
+
+# %% ../nbs/02_synapses.qmd 1438
 def _check_mask(mask):
     "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array."
     if mask is not None and (jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_):
@@ -563,7 +631,7 @@ def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
         raise ValueError(f"AttentionSynapse has a mask of shape {mask.shape}, which needs {mask.shape[0]} query "
                          f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape}.")
 
-# %% ../nbs/02_synapses.qmd 1297
+# %% ../nbs/02_synapses.qmd 1476
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -618,7 +686,7 @@ class AttentionSynapse(AbstractSynapse):
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
         return cls(Wq, Wk, beta=beta, mask=mask, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1462
+# %% ../nbs/02_synapses.qmd 1641
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
     def __init__(self, name: str):
@@ -627,7 +695,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name))
 
-# %% ../nbs/02_synapses.qmd 1473
+# %% ../nbs/02_synapses.qmd 1652
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
