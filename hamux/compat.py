@@ -78,7 +78,7 @@ def conv_synapse_from_conv_params(
     W = jr.normal(key, (int(channels_out), int(channels_in), fh, fw)) * sigma + mu
     return ConvSynapse(jnp.transpose(W, (2, 3, 1, 0)), strides=strides, padding=padding)
 
-# %% ../nbs/10_migration.qmd 546
+# %% ../nbs/10_migration.qmd 547
 def Neurons(
     lagrangian: AbstractLagrangian | Callable[..., Float[Array, ""]],  # a Lagrangian module or function
     shape: int | tuple[int, ...],                                       # shape of one state
