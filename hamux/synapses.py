@@ -595,7 +595,7 @@ class TokenHopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1438
+# %% ../nbs/02_synapses.qmd 1455
 def _check_mask(mask):
     "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array."
     if mask is not None and (jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_):
@@ -621,23 +621,29 @@ def _masked_logits(A: Float[Array, "H Nq Nk"], beta, mask: Bool[Array, "Nq Nk"] 
     first = jnp.arange(mask.shape[-1]) == 0
     return jnp.where(mask, z, jnp.where(empty & first, 0.0, -jnp.inf))
 
+def _n_tokens(shape: tuple[int, ...]) -> int:
+    "The number of tokens of a layer whose last axis holds the features: the product of the leading axes (1 for a 1-D layer)."
+    return math.prod(shape[:-1])
+
 def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
     "Raise a `ValueError` naming the shapes unless the token layers fit the projections and the mask."
     Dq, Dk = wq_shape[1], wk_shape[1]
-    if g_query.ndim != 2 or g_key.ndim != 2 or (g_query.shape[1], g_key.shape[1]) != (Dq, Dk):
-        raise ValueError(f"AttentionSynapse expects tokens of shapes (N_q, {Dq}) and (N_k, {Dk}) (Wq has shape "
-                         f"{wq_shape}, Wk {wk_shape}), got shapes {g_query.shape} and {g_key.shape}.")
-    if mask is not None and mask.shape != (g_query.shape[0], g_key.shape[0]):
+    if g_query.ndim < 1 or g_key.ndim < 1 or (g_query.shape[-1], g_key.shape[-1]) != (Dq, Dk):
+        raise ValueError(f"AttentionSynapse expects token layers of shapes (..., {Dq}) and (..., {Dk}), features "
+                         f"last (Wq has shape {wq_shape}, Wk {wk_shape}), got shapes {g_query.shape} and {g_key.shape}.")
+    if mask is not None and mask.shape != (_n_tokens(g_query.shape), _n_tokens(g_key.shape)):
         raise ValueError(f"AttentionSynapse has a mask of shape {mask.shape}, which needs {mask.shape[0]} query "
-                         f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape}.")
+                         f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape} "
+                         f"({_n_tokens(g_query.shape)} and {_n_tokens(g_key.shape)} tokens).")
 
-# %% ../nbs/02_synapses.qmd 1476
+# %% ../nbs/02_synapses.qmd 1498
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
     Wk: Float[Array, "H Dk Y"]               # key projection of each head
     beta: float | Float[Array, ""] | None = eqx.field(default=None, kw_only=True)  # inverse temperature; None: 1/sqrt(Y)
     mask: Bool[Array, "Nq Nk"] | None = eqx.field(default=None, kw_only=True)  # True where query c may attend to key b
+    qk_norm: bool = eqx.field(default=False, static=True, kw_only=True)  # L2-normalise each head's queries and keys
     matmul_dtype: DTypeLike | None = eqx.field(default=None, static=True, kw_only=True)  # e.g. jnp.bfloat16
     n_layers: ClassVar[int] = 2
 
@@ -647,46 +653,53 @@ class AttentionSynapse(AbstractSynapse):
             raise ValueError(f"`Wq` and `Wk` must be (H, D, Y) with the same H and Y, got shapes {sq} and {sk}.")
         _check_mask(self.mask)
         _check_beta(self.beta)
+        if not isinstance(self.qk_norm, (bool, np.bool_)):
+            raise TypeError(f"AttentionSynapse: `qk_norm` must be True or False, got {self.qk_norm!r}.")
         _check_matmul_dtype("AttentionSynapse", self.matmul_dtype)
 
-    def __call__(self, g_query: Float[Array, "Nq Dq"], g_key: Float[Array, "Nk Dk"]) -> Float[Array, ""]:
-        "The energy of @eq-attention for one pair of token layers."
+    def __call__(self, g_query: Float[Array, "*q Dq"], g_key: Float[Array, "*k Dk"]) -> Float[Array, ""]:
+        "The energy of @eq-attention for one pair of token layers, features last (leading axes flattened to tokens)."
         _check_tokens(self.Wq.shape, self.Wk.shape, self.mask, g_query, g_key)
         Y = self.Wq.shape[2]
-        beta = 1 / math.sqrt(Y) if self.beta is None else self.beta
+        beta = (math.sqrt(Y) if self.qk_norm else 1 / math.sqrt(Y)) if self.beta is None else self.beta
+        g_query, g_key = g_query.reshape(-1, g_query.shape[-1]), g_key.reshape(-1, g_key.shape[-1])
         Q = _einsum("cd,hdy->hcy", g_query, self.Wq, dtype=self.matmul_dtype)
         K = _einsum("bd,hdy->hby", g_key, self.Wk, dtype=self.matmul_dtype)
+        if self.qk_norm:
+            Q, K = _unit_rows(Q), _unit_rows(K)
         A = _einsum("hcy,hby->hcb", Q, K, dtype=self.matmul_dtype)
         return -LagrSoftmax(beta=1.0, axis=-1)(_masked_logits(A, beta, self.mask)) / beta
 
     @classmethod
     @_key_last
     def rand_init(cls,
-                  shape_query: tuple[int, int],    # (N_q, D_q) of the query token layer
-                  shape_key: tuple[int, int],      # (N_k, D_k) of the key token layer
+                  shape_query: tuple[int, ...],    # the query token layer, features last: (N_q, D_q), (H, W, D_q), (D_q,)
+                  shape_key: tuple[int, ...],      # the key token layer, features last
                   *,
                   n_heads: int = 1,                   # H
                   head_dim: int | None = None,        # Y; None: the query tokens' dimension
-                  beta: float | None = None,          # inverse temperature; None: 1/sqrt(Y)
-                  mask: Bool[Array, "Nq Nk"] | None = None,  # True where query c may attend to key b
+                  beta: float | None = None,          # inverse temperature; None: 1/sqrt(Y), or sqrt(Y) with qk_norm
+                  mask: Bool[Array, "Nq Nk"] | None = None,  # True where query c may attend to key b (flattened tokens)
+                  qk_norm: bool = False,              # L2-normalise each head's queries and keys
                   matmul_dtype: DTypeLike | None = None,     # dtype of the products, e.g. jnp.bfloat16
                   key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "AttentionSynapse":
         "`Wq ~ N(0, 1/Dq)` and `Wk ~ N(0, 1/Dk)` from two keys, for token layers of the given shapes."
         shape_query, shape_key = _as_shape(shape_query), _as_shape(shape_key)
-        if len(shape_query) != 2 or len(shape_key) != 2:
-            raise ValueError(f"AttentionSynapse connects two (N, D) token layers, got shapes {shape_query} and {shape_key}.")
+        if len(shape_query) < 1 or len(shape_key) < 1:
+            raise ValueError(f"AttentionSynapse connects two token layers with a feature axis (the last), got shapes "
+                             f"{shape_query} and {shape_key}.")
         for name, v in (("n_heads", n_heads), ("head_dim", head_dim)):
             if v is not None and not (_is_int(v) and v >= 1):
                 raise ValueError(f"AttentionSynapse: `{name}` must be a positive int, got {v!r}.")
-        Dq, Dk = shape_query[1], shape_key[1]
+        Dq, Dk = shape_query[-1], shape_key[-1]
         Y = Dq if head_dim is None else int(head_dim)
         n_heads = int(n_heads)
         qkey, kkey = jr.split(key)
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
-        return cls(Wq, Wk, beta=beta, mask=mask, matmul_dtype=matmul_dtype)
+        return cls(Wq, Wk, beta=beta, mask=mask, qk_norm=qk_norm, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1641
+# %% ../nbs/02_synapses.qmd 1736
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
     def __init__(self, name: str):
@@ -695,7 +708,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name))
 
-# %% ../nbs/02_synapses.qmd 1652
+# %% ../nbs/02_synapses.qmd 1747
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
