@@ -2,7 +2,8 @@
 
 # %% auto 0
 __all__ = ['AbstractSynapse', 'LazySynapse', 'LinearSynapse', 'LinearSynapseWithBias', 'BiasSynapse', 'ConvSynapse',
-           'HopfieldSynapse', 'TokenHopfieldSynapse', 'AttentionSynapse', 'TensorSynapse']
+           'HopfieldSynapse', 'TokenHopfieldSynapse', 'AttentionSynapse', 'TensorSynapse',
+           'DenseTensorSynapseWithHiddenLayer', 'BinaryMixerSynapse']
 
 # %% ../nbs/02_synapses.qmd 46
 import abc
@@ -277,7 +278,7 @@ class BiasSynapse(AbstractSynapse):
             raise ValueError(f"BiasSynapse: `scale` must be a non-negative finite number, got {scale!r}.")
         return cls(_normal(key, _as_shape(shape), scale))
 
-# %% ../nbs/02_synapses.qmd 614
+# %% ../nbs/02_synapses.qmd 619
 def _is_int(v) -> bool:
     "A Python or NumPy integer, not a bool."
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
@@ -297,6 +298,10 @@ def _pool_size(v) -> tuple[int, int]:
     "`pool_size` as a pair."
     return _pair(v, "pool_size")
 
+def _pool_strides(v) -> tuple[int, int] | None:
+    "`pool_strides` as a pair, or None (the pooling steps by its window)."
+    return None if v is None else _pair(v, "pool_strides")
+
 def _padding(p) -> str | tuple[tuple[int, int], tuple[int, int]]:
     "'SAME', 'VALID', or explicit (low, high) padding for each spatial axis; anything else is refused."
     if isinstance(p, str) and p.upper() in ("SAME", "VALID"):
@@ -310,26 +315,27 @@ def _padding(p) -> str | tuple[tuple[int, int], tuple[int, int]]:
     raise ValueError(f'`padding` must be "SAME", "VALID", a non-negative int, a pair (p_h, p_w) or a pair of '
                      f"(low, high) pairs, got {p!r}; for example `padding=1` or `padding=((0, 1), (0, 1))`.")
 
-def _conv_pool(g1, W, strides, padding, pool, pool_size):
-    "`pool(g1 ⋆ W)` for one (H, W, C) image, via a batch of one."
+def _conv_pool(g1, W, strides, padding, pool, pool_size, pool_strides=None):
+    "`pool(g1 ⋆ W)` for one (H, W, C) image, via a batch of one; the pooling steps by `pool_strides` (None: its window)."
     y = jax.lax.conv_general_dilated(g1[None], W, window_strides=strides, padding=padding,
                                      dimension_numbers=("NHWC", "HWIO", "NHWC"))[0]
     if pool is None:
         return y
     window = (*pool_size, 1)
+    step = window if pool_strides is None else (*pool_strides, 1)
     if pool == "avg":
-        return jax.lax.reduce_window(y, 0.0, jax.lax.add, window, window, "VALID") / math.prod(pool_size)
+        return jax.lax.reduce_window(y, 0.0, jax.lax.add, window, step, "VALID") / math.prod(pool_size)
     if pool == "max":
-        return jax.lax.reduce_window(y, -math.inf, jax.lax.max, window, window, "VALID")
+        return jax.lax.reduce_window(y, -math.inf, jax.lax.max, window, step, "VALID")
     raise ValueError(f'`pool` must be None, "avg" or "max", got {pool!r}.')
 
-def _conv_out_shape(in_shape, kernel_shape, strides, padding, pool, pool_size) -> tuple[int, ...]:
+def _conv_out_shape(in_shape, kernel_shape, strides, padding, pool, pool_size, pool_strides=None) -> tuple[int, ...]:
     "The shape of `pool(g1 ⋆ W)`, without computing it."
-    f = lambda g, W: _conv_pool(g, W, strides, padding, pool, pool_size)
+    f = lambda g, W: _conv_pool(g, W, strides, padding, pool, pool_size, pool_strides)
     return jax.eval_shape(f, jax.ShapeDtypeStruct(in_shape, jnp.float32),
                           jax.ShapeDtypeStruct(kernel_shape, jnp.float32)).shape
 
-# %% ../nbs/02_synapses.qmd 685
+# %% ../nbs/02_synapses.qmd 698
 def _conv_suggestion(shape1, shape2, **opts) -> str:
     "Which single option of `ConvSynapse.rand_init` would make the output fit `shape2`, if any."
     tries = [("padding", p) for p in ("SAME", "VALID")]
@@ -339,7 +345,7 @@ def _conv_suggestion(shape1, shape2, **opts) -> str:
         o = {**opts, name: value}
         try:
             out = _conv_out_shape(shape1, (*o["kernel_size"], shape1[-1], shape2[-1]), o["strides"],
-                                  o["padding"], o["pool"], o["pool_size"])
+                                  o["padding"], o["pool"], o["pool_size"], o["pool_strides"])
         except (TypeError, ValueError):
             continue
         if value != opts[name] and out == tuple(shape2):
@@ -355,41 +361,107 @@ def _check_images(kernel_shape, out_shape, g1, g2):
         raise ValueError(f"ConvSynapse maps a first activation of shape {g1.shape} to shape {out} (W has shape "
                          f"{kernel_shape}), got shapes {g1.shape} and {g2.shape}.")
 
+def _strides_or_alias(where: str, strides, window_strides):
+    "`strides`, or its hamux 0.2.2 spelling `window_strides`; both given is an error; neither is 1."
+    if strides is not None and window_strides is not None:
+        raise TypeError(f"{where} got both `strides` (={strides!r}) and `window_strides` (={window_strides!r}), which are "
+                        "the same option; pass only `strides` (`window_strides` is hamux 0.2.2's name for it).")
+    return (1, 1) if strides is None and window_strides is None else window_strides if strides is None else strides
+
 def _check_conv_fits(shape1, shape2, **opts):
     "Raise a `ValueError`, with a suggestion, unless `ConvSynapse` options `opts` map `shape1` onto `shape2`."
     out = _conv_out_shape(shape1, (*opts["kernel_size"], shape1[-1], shape2[-1]), opts["strides"], opts["padding"],
-                          opts["pool"], opts["pool_size"])
+                          opts["pool"], opts["pool_size"], opts["pool_strides"])
     if out != shape2:
-        shown = {k: v for k, v in opts.items() if k != "pool_size" or opts["pool"]}
+        shown = {k: v for k, v in opts.items()
+                 if (k not in ("pool_size", "pool_strides") or opts["pool"]) and (k != "pool_strides" or v is not None)}
         raise ValueError(f"ConvSynapse with {', '.join(f'{k}={v!r}' for k, v in shown.items())} maps shape {shape1} "
                          f"to {out}, but the second layer has shape {shape2}; change `kernel_size`, `strides`, "
                          f"`padding` or `pool_size`, or the layer's shape{_conv_suggestion(shape1, shape2, **opts)}.")
 
-# %% ../nbs/02_synapses.qmd 723
+# %% ../nbs/02_synapses.qmd 744
 class ConvSynapse(AbstractSynapse):
-    "Energy `-⟨g2, pool(g1 ⋆ W)⟩` between two (H, W, C) layers: the energy whose gradient is a convolution."
+    "Energy `-⟨g2, pool(g1 ⋆ W) + b⟩` between two (H, W, C) layers: the energy whose gradient is a convolution."
     W: Float[Array, "kh kw c1 c2"]           # kernel, HWIO
     strides: tuple[int, int] = eqx.field(default=(1, 1), static=True, converter=_strides, kw_only=True)  # (sh, sw)
     padding: str | tuple[tuple[int, int], ...] = eqx.field(default="SAME", static=True, converter=_padding,
                                                             kw_only=True)  # "SAME", "VALID" or ints
     pool: Literal["avg", "max"] | None = eqx.field(default=None, static=True, kw_only=True)  # pooling after the conv
     pool_size: tuple[int, int] = eqx.field(default=(2, 2), static=True, converter=_pool_size, kw_only=True)  # its window
+    pool_strides: tuple[int, int] | None = eqx.field(default=None, static=True, converter=_pool_strides,
+                                                      kw_only=True)  # its step; None: the window
+    b: Float[Array, " c2"] | None = eqx.field(default=None, kw_only=True)  # bias of each output channel, or None
     n_layers: ClassVar[int] = 2
+
+    def __init__(self,
+                 W: Float[Array, "kh kw c1 c2"],               # kernel, HWIO
+                 *,
+                 strides: int | tuple[int, int] | None = None,  # step of the kernel; None: 1
+                 padding: str | int | tuple = "SAME",           # "SAME", "VALID" or ints
+                 pool: Literal["avg", "max"] | None = None,     # pooling after the conv
+                 pool_size: int | tuple[int, int] = (2, 2),     # window of the pooling
+                 pool_strides: int | tuple[int, int] | None = None,  # step of the pooling; None: `pool_size`
+                 b: Float[Array, " c2"] | None = None,          # bias of each output channel
+                 window_strides: int | tuple[int, int] | None = None,  # hamux 0.2.2's name for `strides`
+                 ):
+        self.W = W
+        self.strides = _strides_or_alias("ConvSynapse", strides, window_strides)
+        self.padding, self.pool, self.pool_size, self.pool_strides, self.b = padding, pool, pool_size, pool_strides, b
 
     def __check_init__(self):
         if jnp.ndim(self.W) != 4:
             raise ValueError(f"`W` must be a (kh, kw, c1, c2) kernel, got shape {jnp.shape(self.W)}.")
         if self.pool not in (None, "avg", "max"):
             raise ValueError(f'`pool` must be None, "avg" or "max", got {self.pool!r}.')
+        if self.b is not None and jnp.shape(self.b) != jnp.shape(self.W)[3:]:
+            raise ValueError(f"ConvSynapse: `b` must be None or one bias per output channel, shape "
+                             f"({jnp.shape(self.W)[3]},) (W has shape {jnp.shape(self.W)}), got shape {jnp.shape(self.b)}.")
+
+    @property
+    def window_strides(self) -> tuple[int, int]:
+        "hamux 0.2.2's and bbhamux's name for `strides` (read-only); the current spelling is `strides`."
+        return self.strides
 
     def out_shape(self, in_shape: tuple[int, ...]) -> tuple[int, ...]:
         "The shape of `pool(g1 ⋆ W)` for a first layer of shape `in_shape`: the second layer's shape."
-        return _conv_out_shape(in_shape, self.W.shape, self.strides, self.padding, self.pool, self.pool_size)
+        return _conv_out_shape(in_shape, self.W.shape, self.strides, self.padding, self.pool, self.pool_size,
+                               self.pool_strides)
+
+    def _drive(self, g1: Float[Array, "h1 w1 c1"]) -> Float[Array, "h2 w2 c2"]:
+        "`pool(g1 ⋆ W) + b`, the current into the second layer."
+        y = _conv_pool(g1, self.W, self.strides, self.padding, self.pool, self.pool_size, self.pool_strides)
+        return y if self.b is None else y + self.b
 
     def __call__(self, g1: Float[Array, "h1 w1 c1"], g2: Float[Array, "h2 w2 c2"]) -> Float[Array, ""]:
-        "The energy `-⟨g2, pool(g1 ⋆ W)⟩` of one pair of (H, W, C) activations."
+        "The energy `-⟨g2, pool(g1 ⋆ W) + b⟩` of one pair of (H, W, C) activations."
         _check_images(self.W.shape, self.out_shape, g1, g2)
-        return -jnp.vdot(g2, _conv_pool(g1, self.W, self.strides, self.padding, self.pool, self.pool_size))
+        return -jnp.vdot(g2, self._drive(g1))
+
+    def forward_conv(self, g1: Float[Array, "batch h1 w1 c1"]) -> Float[Array, "batch h2 w2 c2"]:
+        "hamux 0.2.2's `forward_conv`: `pool(g1 ⋆ W) + b` for a batch; the current spelling is `-jax.vmap(jax.grad(syn, 1))(g1, g2)`."
+        if jnp.ndim(g1) != 4 or jnp.shape(g1)[-1] != self.W.shape[2]:
+            raise ValueError(f"ConvSynapse.forward_conv takes a batch of images (B, H, W, {self.W.shape[2]}) (W has "
+                             f"shape {self.W.shape}), got shape {jnp.shape(g1)}; for one image pass `g1[None]`.")
+        return jax.vmap(self._drive)(g1)
+
+    @classmethod
+    def from_conv_params(cls,
+                         key: PRNGKeyArray,                  # random key for the kernel
+                         channels_out: int,                  # number of filters, the second layer's channels
+                         channels_in: int,                   # channels of the first layer
+                         filter_shape: tuple[int, int],      # (kh, kw) of the kernel
+                         window_strides: int | tuple[int, int],  # step of the kernel
+                         padding: str | int | tuple = "SAME",  # "SAME", "VALID" or ints
+                         mu: float = 0.5,                    # mean of the kernel's entries
+                         sigma: float = 0.01,                # their standard deviation
+                         ) -> "ConvSynapse":
+        "hamux 0.2.2's constructor, kernel `mu + sigma N(0, 1)` drawn OIHW; the current spelling is `ConvSynapse.rand_init`."
+        fh, fw = _pair(filter_shape, "filter_shape")
+        for name, c in (("channels_out", channels_out), ("channels_in", channels_in)):
+            if not (_is_int(c) and c >= 1):
+                raise ValueError(f"ConvSynapse.from_conv_params: `{name}` must be a positive int, got {c!r}.")
+        W = jr.normal(key, (int(channels_out), int(channels_in), fh, fw)) * sigma + mu
+        return cls(jnp.transpose(W, (2, 3, 1, 0)), strides=window_strides, padding=padding)
 
     @classmethod
     @_key_last
@@ -398,25 +470,33 @@ class ConvSynapse(AbstractSynapse):
                   shape2: tuple[int, int, int],    # (H, W, C) of the second layer, checked against the output
                   *,
                   kernel_size: int | tuple[int, int] = 3,   # (kh, kw) of the kernel
-                  strides: int | tuple[int, int] = 1,       # step of the kernel
+                  strides: int | tuple[int, int] | None = None,  # step of the kernel; None: 1
                   padding: str | int | tuple = "SAME",      # "SAME", "VALID" or ints
                   pool: Literal["avg", "max"] | None = None,  # pooling after the conv
-                  pool_size: int | tuple[int, int] = 2,     # window and stride of the pooling
+                  pool_size: int | tuple[int, int] = 2,     # window of the pooling
+                  pool_strides: int | tuple[int, int] | None = None,  # step of the pooling; None: `pool_size`
+                  bias: bool = False,                       # also draw a bias `b` per output channel
+                  window_strides: int | tuple[int, int] | None = None,  # hamux 0.2.2's name for `strides`
                   key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "ConvSynapse":
-        "A kernel `W ~ N(0, 1/(kh kw c1))` mapping layer 1's shape onto layer 2's, which is checked first."
+        "A kernel `W ~ N(0, 1/(kh kw c1))` (and a bias, same scale) mapping layer 1's shape onto layer 2's, checked first."
         shape1, shape2 = _as_shape(shape1), _as_shape(shape2)
         if len(shape1) != 3 or len(shape2) != 3:
             raise ValueError(f"ConvSynapse connects two (H, W, C) layers, got shapes {shape1} and {shape2}.")
         (kh, kw), c1, c2 = _pair(kernel_size, "kernel_size"), shape1[-1], shape2[-1]
+        strides = _strides_or_alias("ConvSynapse.rand_init", strides, window_strides)
         if pool not in (None, "avg", "max"):
             raise ValueError(f'`pool` must be None, "avg" or "max", got {pool!r}.')
+        if not isinstance(bias, (bool, np.bool_)):
+            raise TypeError(f"ConvSynapse.rand_init: `bias` must be True or False, got {bias!r}.")
         _check_conv_fits(shape1, shape2, kernel_size=(kh, kw), strides=_strides(strides), padding=_padding(padding),
-                         pool=pool, pool_size=_pool_size(pool_size))
-        W = _normal(key, (kh, kw, c1, c2), 1 / math.sqrt(kh * kw * c1))
-        return cls(W, strides=strides, padding=padding, pool=pool, pool_size=pool_size)
+                         pool=pool, pool_size=_pool_size(pool_size), pool_strides=_pool_strides(pool_strides))
+        wkey, bkey = jr.split(key) if bias else (key, None)
+        scale = 1 / math.sqrt(kh * kw * c1)
+        return cls(_normal(wkey, (kh, kw, c1, c2), scale), strides=strides, padding=padding, pool=pool,
+                   pool_size=pool_size, pool_strides=pool_strides, b=_normal(bkey, (c2,), scale) if bias else None)
 
-# %% ../nbs/02_synapses.qmd 924
+# %% ../nbs/02_synapses.qmd 1102
 _HIDDEN_BY_NAME = {"softmax": "LagrSoftmax(beta=1.0)", "repu": "LagrRepu(n=2)", "relu": "LagrRepu(n=2)",
                    "exp": "LagrExp(beta=1.0)", "ghostmax": "LagrGhostmax()"}
 
@@ -472,7 +552,7 @@ def _unit_rows(Xi: Float[Array, "... D"]) -> Float[Array, "... D"]:
     sq = jnp.sum(Xi * Xi, axis=-1, keepdims=True)
     return Xi * jax.lax.rsqrt(jnp.where(sq > 0, sq, 1.0))
 
-# %% ../nbs/02_synapses.qmd 990
+# %% ../nbs/02_synapses.qmd 1168
 class HopfieldSynapse(AbstractSynapse):
     "Dense associative memory on one or more layers: `K` memories `Ξ` and a hidden Lagrangian `L_h`, `E = -L_h(Ξ g)`."
     Xi: Float[Array, "K D"]                  # one memory per row, over the flattened (concatenated) layers
@@ -534,7 +614,7 @@ class HopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype, beta=beta, kind=kind, n=n)
 
-# %% ../nbs/02_synapses.qmd 1258
+# %% ../nbs/02_synapses.qmd 1436
 class TokenHopfieldSynapse(AbstractSynapse):
     "One dense associative memory shared by every token: `K` memories `Ξ` over the last axis, `E = -Σ_t L_h(Ξ g_t)`."
     Xi: Float[Array, "K D"]                  # one memory per row, over a token's D features
@@ -595,7 +675,7 @@ class TokenHopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1455
+# %% ../nbs/02_synapses.qmd 1633
 def _check_mask(mask):
     "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array."
     if mask is not None and (jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_):
@@ -636,7 +716,7 @@ def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
                          f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape} "
                          f"({_n_tokens(g_query.shape)} and {_n_tokens(g_key.shape)} tokens).")
 
-# %% ../nbs/02_synapses.qmd 1498
+# %% ../nbs/02_synapses.qmd 1676
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -699,16 +779,16 @@ class AttentionSynapse(AbstractSynapse):
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
         return cls(Wq, Wk, beta=beta, mask=mask, qk_norm=qk_norm, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1736
+# %% ../nbs/02_synapses.qmd 1914
 class _NdimOf:
-    "A class attribute that is None on the class and the `ndim` of field `name` on an instance."
-    def __init__(self, name: str):
-        self.name = name
+    "A class attribute that is None on the class and the `ndim` of field `name`, less `extra` axes, on an instance."
+    def __init__(self, name: str, extra: int = 0):
+        self.name, self.extra = name, extra
 
     def __get__(self, obj, objtype=None) -> int | None:
-        return None if obj is None else jnp.ndim(getattr(obj, self.name))
+        return None if obj is None else jnp.ndim(getattr(obj, self.name)) - self.extra
 
-# %% ../nbs/02_synapses.qmd 1747
+# %% ../nbs/02_synapses.qmd 1925
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
@@ -742,3 +822,116 @@ class TensorSynapse(AbstractSynapse):
             raise ValueError("TensorSynapse connects at least one layer, got no shapes.")
         dims = tuple(math.prod(_as_shape(s)) for s in shapes)
         return cls(_normal(key, dims, 1 / math.sqrt(math.prod(dims[:-1]))), matmul_dtype=matmul_dtype)
+
+# %% ../nbs/02_synapses.qmd 2011
+class DenseTensorSynapseWithHiddenLayer(AbstractSynapse):
+    "A many-body synapse behind a hidden layer: `E = -Σ_h L_h(u_h)`, `u_hμ = Σ W_hμi..l g1_i .. gk_l` (hamux 0.1's name)."
+    W: Float[Array, "H K *dims"]             # heads, hidden units, then one axis per flattened layer
+    lagrangian: AbstractLagrangian           # L_h of one head's K hidden units
+    matmul_dtype: DTypeLike | None = eqx.field(static=True)  # e.g. jnp.bfloat16
+    n_layers: ClassVar[int | None] = _NdimOf("W", extra=2)
+
+    def __init__(self,
+                 W: Float[Array, "H K *dims"],                 # the couplings
+                 *,
+                 lagrangian: AbstractLagrangian | Any = LagrRepu(n=2),  # hidden Lagrangian of one head
+                 matmul_dtype: DTypeLike | None = None,       # dtype of the products, e.g. jnp.bfloat16
+                 ):
+        self.W = W
+        self.lagrangian = _as_hidden("DenseTensorSynapseWithHiddenLayer", lagrangian)
+        self.matmul_dtype = matmul_dtype
+
+    def __check_init__(self):
+        if jnp.ndim(self.W) < 3:
+            raise ValueError(f"DenseTensorSynapseWithHiddenLayer: `W` must be (H, K, d1, ..., dk), heads and hidden "
+                             f"units then one axis per connected layer, got shape {jnp.shape(self.W)}.")
+        _check_matmul_dtype("DenseTensorSynapseWithHiddenLayer", self.matmul_dtype)
+        _check_hidden("DenseTensorSynapseWithHiddenLayer", self.lagrangian, tuple(jnp.shape(self.W)[1:2]))
+
+    def __call__(self, *xhats: Float[Array, "..."]) -> Float[Array, ""]:
+        "The energy of @eq-tensor-hidden for one activation per layer axis of `W`."
+        _check_sizes("DenseTensorSynapseWithHiddenLayer", self.W.shape[2:], f"W has shape {self.W.shape}", xhats)
+        u = self.W
+        for x in reversed(xhats):                          # contract the last layer's axis first
+            u = _einsum("...d,d->...", u, x.ravel(), dtype=self.matmul_dtype)
+        return -jnp.sum(jax.vmap(self.lagrangian)(u))
+
+    @classmethod
+    @_key_last
+    def rand_init(cls,
+                  *shapes: tuple[int, ...],        # shapes of the connected layers, one axis of `W` each
+                  n_hidden: int,                   # K, hidden units per head
+                  n_heads: int = 1,                # H
+                  lagrangian: AbstractLagrangian | Any = LagrRepu(n=2),  # hidden Lagrangian of one head
+                  matmul_dtype: DTypeLike | None = None,  # dtype of the products, e.g. jnp.bfloat16
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
+                  ) -> "DenseTensorSynapseWithHiddenLayer":
+        "`W ~ N(0, 1/(d1 ... dk))` of shape (n_heads, n_hidden, d1, ..., dk)."
+        if not shapes:
+            raise ValueError("DenseTensorSynapseWithHiddenLayer connects at least one layer, got no shapes.")
+        for name, v in (("n_hidden", n_hidden), ("n_heads", n_heads)):
+            if not (_is_int(v) and v >= 1):
+                raise ValueError(f"DenseTensorSynapseWithHiddenLayer: `{name}` must be a positive int, got {v!r}.")
+        dims = tuple(math.prod(_as_shape(s)) for s in shapes)
+        return cls(_normal(key, (int(n_heads), int(n_hidden), *dims), 1 / math.sqrt(math.prod(dims))),
+                   lagrangian=lagrangian, matmul_dtype=matmul_dtype)
+
+# %% ../nbs/02_synapses.qmd 2131
+class BinaryMixerSynapse(AbstractSynapse):
+    "Two token layers mixed by one tensor behind a hidden layer: `E = -Σ_h L_h(m_h)`, `m_hμ = Σ_t ga_tᵀ W_hμ gb_t` (hamux 0.1)."
+    W: Float[Array, "H K Da Db"]             # heads, hidden units, features of the two layers
+    lagrangian: AbstractLagrangian           # L_h of one head's K hidden units
+    matmul_dtype: DTypeLike | None = eqx.field(static=True)  # e.g. jnp.bfloat16
+    n_layers: ClassVar[int] = 2
+
+    def __init__(self,
+                 W: Float[Array, "H K Da Db"],                 # the couplings
+                 *,
+                 lagrangian: AbstractLagrangian | Any = LagrSoftmax(beta=1.0),  # hidden Lagrangian of one head
+                 matmul_dtype: DTypeLike | None = None,       # dtype of the products, e.g. jnp.bfloat16
+                 ):
+        self.W = W
+        self.lagrangian = _as_hidden("BinaryMixerSynapse", lagrangian)
+        self.matmul_dtype = matmul_dtype
+
+    def __check_init__(self):
+        if jnp.ndim(self.W) != 4:
+            raise ValueError(f"BinaryMixerSynapse: `W` must be (H, K, D_a, D_b), got shape {jnp.shape(self.W)}.")
+        _check_matmul_dtype("BinaryMixerSynapse", self.matmul_dtype)
+        _check_hidden("BinaryMixerSynapse", self.lagrangian, tuple(jnp.shape(self.W)[1:2]))
+
+    def __call__(self, g_a: Float[Array, "*n Da"], g_b: Float[Array, "*n Db"]) -> Float[Array, ""]:
+        "The energy of @eq-mixer for two token layers with as many tokens, features last."
+        Da, Db = self.W.shape[2:]
+        if g_a.ndim < 1 or g_b.ndim < 1 or (g_a.shape[-1], g_b.shape[-1]) != (Da, Db) or \
+                _n_tokens(g_a.shape) != _n_tokens(g_b.shape):
+            raise ValueError(f"BinaryMixerSynapse expects two token layers of shapes (..., {Da}) and (..., {Db}), "
+                             f"features last, with as many tokens (W has shape {self.W.shape}), got shapes "
+                             f"{g_a.shape} and {g_b.shape}.")
+        pairs = _einsum("ti,tj->ij", g_a.reshape(-1, Da), g_b.reshape(-1, Db), dtype=self.matmul_dtype)
+        m = _einsum("hkij,ij->hk", self.W, pairs, dtype=self.matmul_dtype)
+        return -jnp.sum(jax.vmap(self.lagrangian)(m))
+
+    @classmethod
+    @_key_last
+    def rand_init(cls,
+                  shape_a: tuple[int, ...],        # the first token layer, features last
+                  shape_b: tuple[int, ...],        # the second, with as many tokens
+                  *,
+                  n_hidden: int,                   # K, hidden units per head
+                  n_heads: int = 1,                # H
+                  lagrangian: AbstractLagrangian | Any = LagrSoftmax(beta=1.0),  # hidden Lagrangian of one head
+                  matmul_dtype: DTypeLike | None = None,  # dtype of the products, e.g. jnp.bfloat16
+                  key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
+                  ) -> "BinaryMixerSynapse":
+        "`W ~ N(0, 1/(N Da Db))` of shape (n_heads, n_hidden, Da, Db) for two layers of N tokens."
+        shape_a, shape_b = _as_shape(shape_a), _as_shape(shape_b)
+        if not shape_a or not shape_b or _n_tokens(shape_a) != _n_tokens(shape_b):
+            raise ValueError(f"BinaryMixerSynapse connects two token layers with a feature axis (the last) and as many "
+                             f"tokens, got shapes {shape_a} and {shape_b}.")
+        for name, v in (("n_hidden", n_hidden), ("n_heads", n_heads)):
+            if not (_is_int(v) and v >= 1):
+                raise ValueError(f"BinaryMixerSynapse: `{name}` must be a positive int, got {v!r}.")
+        N, Da, Db = _n_tokens(shape_a), shape_a[-1], shape_b[-1]
+        return cls(_normal(key, (int(n_heads), int(n_hidden), Da, Db), 1 / math.sqrt(N * Da * Db)),
+                   lagrangian=lagrangian, matmul_dtype=matmul_dtype)
