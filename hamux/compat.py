@@ -78,7 +78,7 @@ def conv_synapse_from_conv_params(
     W = jr.normal(key, (int(channels_out), int(channels_in), fh, fw)) * sigma + mu
     return ConvSynapse(jnp.transpose(W, (2, 3, 1, 0)), strides=strides, padding=padding)
 
-# %% ../nbs/10_migration.qmd 547
+# %% ../nbs/10_migration.qmd 549
 def Neurons(
     lagrangian: AbstractLagrangian | Callable[..., Float[Array, ""]],  # a Lagrangian module or function
     shape: int | tuple[int, ...],                                       # shape of one state
@@ -111,7 +111,7 @@ def DenseSynapse(
             raise ValueError(f"`{name}` must be a positive int, got {d!r}.")
     return LinearSynapse(stdinit * jr.normal(key, (int(g1_dim), int(g2_dim))))
 
-# %% ../nbs/10_migration.qmd 797
+# %% ../nbs/10_migration.qmd 799
 def _no_min_beta(name: str, min_beta) -> None:
     "Refuse hamux 0.1's `min_beta` unless it is left at its default, which 0.4's check of beta > 0 subsumes."
     if min_beta != 1e-6:
@@ -175,7 +175,7 @@ def RexpLayer(shape: int | tuple[int, ...], beta: float = 1.0, *, tau: float = 1
     "hamux 0.1's `RexpLayer(shape, beta)`: `ExpLayer(shape, beta, rectified=True)`."
     return ExpLayer(shape, beta, rectified=True, tau=tau)
 
-# %% ../nbs/10_migration.qmd 908
+# %% ../nbs/10_migration.qmd 910
 def clamp_from_masks(
     masks,  # hamux 0.1 masks, one per layer like `xs`: 1 (True) where a unit moves, 0 (False) where it is clamped
 ):
@@ -235,7 +235,7 @@ def init_states_and_params(
              for k, n in zip(keys, names)]
     return (draws if isinstance(ham.neurons, list) else dict(zip(names, draws))), ham
 
-# %% ../nbs/10_migration.qmd 1102
+# %% ../nbs/10_migration.qmd 1104
 HAM_PYTORCH_LAGRANGIANS: dict[str, Callable[..., AbstractLagrangian]] = {
     "QUADRATIC": LagrIdentity,  # L = ½‖x‖²
     "LSE": LagrSoftmax,         # L = (1/β) log Σ exp(β x)
