@@ -98,7 +98,7 @@ def lagr_layernorm(
     D = x.size // var.size
     return D * gamma * jnp.sum(jnp.sqrt(var + eps)) + jnp.sum(delta * x)
 
-# %% ../nbs/00_lagrangians.qmd 441
+# %% ../nbs/00_lagrangians.qmd 446
 def lagr_spherical_norm(
     x: Float[Array, "*shape"],         # state of a layer
     gamma: float | Array = 1.0,        # radius of the sphere, a non-negative scalar
@@ -112,14 +112,14 @@ def lagr_spherical_norm(
                          "is not the gradient of any Lagrangian. Put per-unit scales in a synapse instead.")
     return gamma * jnp.sum(jnp.sqrt(jnp.sum(x**2, axis=axis) + eps)) + jnp.sum(delta * x)
 
-# %% ../nbs/00_lagrangians.qmd 490
+# %% ../nbs/00_lagrangians.qmd 495
 def _ghost_terms(x, axis):
     "The stabiliser m = max(0, max x), exp(x - m) and the ghost normaliser exp(-m) + Σ exp(x - m)."
     m = jax.lax.stop_gradient(jnp.maximum(jnp.max(x, axis=axis, keepdims=True), 0.0))
     e = jnp.exp(x - m)
     return m, e, jnp.exp(-m) + jnp.sum(e, axis=axis, keepdims=True)
 
-# %% ../nbs/00_lagrangians.qmd 499
+# %% ../nbs/00_lagrangians.qmd 504
 def lagr_ghostmax(
     x: Float[Array, "*shape"],         # state of a layer
     axis: int | tuple[int, ...] = -1,  # the axis (or axes) to normalise over
@@ -136,7 +136,7 @@ def ghostmax(
     _, e, s = _ghost_terms(x, axis)
     return e / s
 
-# %% ../nbs/00_lagrangians.qmd 664
+# %% ../nbs/00_lagrangians.qmd 669
 def _shown(value) -> str:
     "A short rendering of a concrete value for an error message."
     a = np.asarray(value)
@@ -179,7 +179,7 @@ def _is_number(value) -> bool:
     except (TypeError, ValueError):
         return False
 
-# %% ../nbs/00_lagrangians.qmd 709
+# %% ../nbs/00_lagrangians.qmd 714
 def _static_number(owner: str, name: str, lower: float, *, strict: bool):
     "A converter for a static numeric option: a concrete number `>= lower` (`> lower` if `strict`), as a Python int or float."
     words = f"{'greater than' if strict else 'at least'} {lower:g}"
@@ -217,7 +217,7 @@ def _flag(owner: str, name: str):
 
     return convert
 
-# %% ../nbs/00_lagrangians.qmd 779
+# %% ../nbs/00_lagrangians.qmd 784
 class AbstractLagrangian(eqx.Module):
     "A convex function of a whole layer's state, `L(x) -> scalar`; its gradient is the activation."
 
@@ -225,7 +225,7 @@ class AbstractLagrangian(eqx.Module):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         "L(x) for one unbatched state `x`; use `jax.vmap` for a batch."
 
-# %% ../nbs/00_lagrangians.qmd 791
+# %% ../nbs/00_lagrangians.qmd 796
 class LagrIdentity(AbstractLagrangian):
     r"$L(x) = \tfrac12 \sum_i x_i^2$: linear neurons, $\hat x = x$."
 
@@ -262,7 +262,7 @@ class LagrSigmoid(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_sigmoid(x, self.beta)
 
-# %% ../nbs/00_lagrangians.qmd 832
+# %% ../nbs/00_lagrangians.qmd 837
 class LagrSoftmax(AbstractLagrangian):
     r"$L(x) = \frac1\beta \log \sum_i e^{\beta x_i}$ per group along `axis`: $\hat x = \operatorname{softmax}(\beta x)$."
     beta: Float[Array, ""] = eqx.field(default=1.0, converter=_trainable("LagrSoftmax", "beta"))
@@ -303,7 +303,7 @@ class LagrGhostmax(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_ghostmax(x, self.axis)
 
-# %% ../nbs/00_lagrangians.qmd 999
+# %% ../nbs/00_lagrangians.qmd 1019
 def _as_params(params: dict | None) -> dict[str, Array]:
     "The `params` of a `LagrFunction`: a dict of finite inexact JAX arrays."
     return {str(k): _trainable("LagrFunction", f"params[{k!r}]", "finite", scalar=False)(v)
@@ -320,7 +320,7 @@ def _as_options(options: dict | tuple | None) -> tuple[tuple[str, Hashable], ...
                             f"{type(v).__name__} {v!r}; put arrays in `params` instead.") from None
     return tuple(sorted(items.items()))
 
-# %% ../nbs/00_lagrangians.qmd 1018
+# %% ../nbs/00_lagrangians.qmd 1038
 class LagrFunction(AbstractLagrangian):
     "Any convex `fn(x, **params, **options) -> scalar` as a module: `params` are trainable arrays, `options` static."
     fn: Callable[..., Float[Array, ""]] = eqx.field(static=True)  # the function; compared by identity
@@ -339,7 +339,7 @@ class LagrFunction(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return self.fn(x, **self.params, **dict(self.options))
 
-# %% ../nbs/00_lagrangians.qmd 1039
+# %% ../nbs/00_lagrangians.qmd 1059
 _FUNCTIONAL = (  # each built-in function, the module it is, and the options that make it so
     (lagr_identity, LagrIdentity, {}), (lagr_relu, LagrRepu, {"n": 2}), (lagr_repu, LagrRepu, {}),
     (lagr_exp, LagrExp, {}), (lagr_rexp, LagrExp, {"rectified": True}), (lagr_tanh, LagrTanh, {}),
