@@ -206,6 +206,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                           'hamux.io._open': ('io.html#_open', 'hamux/io.py'),
                           'hamux.io._pack': ('io.html#_pack', 'hamux/io.py'),
                           'hamux.io._package_version': ('io.html#_package_version', 'hamux/io.py'),
+                          'hamux.io._place': ('io.html#_place', 'hamux/io.py'),
                           'hamux.io._read_array': ('io.html#_read_array', 'hamux/io.py'),
                           'hamux.io._read_arrays': ('io.html#_read_arrays', 'hamux/io.py'),
                           'hamux.io._read_header': ('io.html#_read_header', 'hamux/io.py'),

@@ -20,7 +20,7 @@ from .solvers import RESULTS, AbstractSolver, DescentProblem, SolverOutput
 from .spec import register, register_layer
 from .synapses import BiasSynapse, HopfieldSynapse, LinearSynapse
 
-# %% ../nbs/03d_binary.qmd 133
+# %% ../nbs/03d_binary.qmd 132
 @jax.custom_jvp
 def lagr_sign(x: Float[Array, "*shape"]) -> Float[Array, ""]:
     "L(x) = Σ|x|, whose gradient is sign(x) with sign(0) = +1: the Lagrangian of ±1 neurons."
@@ -55,7 +55,7 @@ class LagrStep(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_step(x)
 
-# %% ../nbs/03d_binary.qmd 192
+# %% ../nbs/03d_binary.qmd 191
 class SignLayer(_Named):
     "±1 neurons, xhat = sign(x): a `NeuronLayer` with `LagrSign()`, whose energy x·xhat − L(x) is 0."
     lagrangian_type = LagrSign
@@ -76,13 +76,13 @@ def binary_values(layer: NeuronLayer) -> tuple[float, float] | None:
         raise TypeError(f"`layer` must be a `NeuronLayer`, got {type(layer).__name__}.")
     return type(layer.lagrangian).values if isinstance(layer.lagrangian, (LagrSign, LagrStep)) else None
 
-# %% ../nbs/03d_binary.qmd 233
+# %% ../nbs/03d_binary.qmd 232
 for _cls in (LagrSign, LagrStep):
     register(_cls, overwrite=True)
 register_layer("sign", SignLayer, overwrite=True)
 register_layer("step", StepLayer, overwrite=True)
 
-# %% ../nbs/03d_binary.qmd 275
+# %% ../nbs/03d_binary.qmd 278
 def _field_terms(problem: DescentProblem, k, gs: dict) -> list | None:
     """For the connections touching layer `k`: `(field, change, update)` per connection, where `change(f, j, d)` is
     the energy change when unit `j` moves by `d` and `update` the field after it; None if a synapse has no field."""
@@ -134,7 +134,7 @@ def _activation(values: tuple[float, float], x: Float[Array, "..."]) -> Float[Ar
     lo, hi = values
     return jnp.where(x >= 0, hi, lo) if lo < 0 else jnp.where(x > 0, hi, lo)
 
-# %% ../nbs/03d_binary.qmd 329
+# %% ../nbs/03d_binary.qmd 332
 class AsyncBinary(AbstractSolver):
     """One binary unit at a time takes the value of lower total energy (ties keep it); a step is a sweep.
     Energy never increases: guaranteed, for every HAM (a unit changes only if that lowers the energy)."""
@@ -184,6 +184,8 @@ class AsyncBinary(AbstractSolver):
 
     def run(self, problem, xs, *, max_steps, tol, save):
         free = _free_binary_layers(problem)
+        # binary states are piecewise constant in the parameters and the inputs: their derivative is zero
+        problem, xs = jax.tree.map(lambda a: jax.lax.stop_gradient(a) if eqx.is_inexact_array(a) else a, (problem, xs))
         names, pack = problem.names, problem.pack
         sizes = {k: math.prod(problem.ham.neurons[k].shape) for k in free}
         d0 = {k: xs[k] for k in names}
@@ -212,7 +214,7 @@ class AsyncBinary(AbstractSolver):
         cond = (lambda c: jnp.array(True)) if tol is None else (lambda c: c[3] >= tol)
         init = (jnp.array(0), d0, save.init(xs, max_steps), jnp.array(jnp.inf, jnp.float32), problem.energy(pack(d0)))
         n, d, buffers, umax, E = eqxi.while_loop(cond, body, init, max_steps=max_steps, buffers=lambda c: c[2],
-                                                 kind="checkpointed")
+                                                 kind="lax")
         fixed = (umax == 0) if tol is None else (umax == 0) | (umax < tol)
         code = jnp.where(~jnp.isfinite(E), RESULTS.diverged, jnp.where(
             fixed, RESULTS.converged, RESULTS.steps_completed if tol is None else RESULTS.max_steps_reached))
