@@ -23,10 +23,11 @@ from . import lagrangians, neurons, synapses
 from .ham import HAM, VectorizedHAM
 from .neurons import (ExpLayer, IdentityLayer, LayerNormLayer, NeuronLayer, ReluLayer, RepuLayer,
                            SigmoidLayer, SoftmaxLayer, SphericalNormLayer, TanhLayer)
-from .synapses import (AbstractSynapse, AttentionSynapse, BiasSynapse, ConvSynapse, HopfieldSynapse,
-                            LazySynapse, LinearSynapse, LinearSynapseWithBias, TensorSynapse)
+from .synapses import (AbstractSynapse, AttentionSynapse, BiasSynapse, BinaryMixerSynapse, ConvSynapse,
+                            DenseTensorSynapseWithHiddenLayer, HopfieldSynapse, LazySynapse, LinearSynapse,
+                            LinearSynapseWithBias, TensorSynapse, TokenHopfieldSynapse)
 
-# %% ../nbs/06_spec.qmd 131
+# %% ../nbs/06_spec.qmd 132
 SPEC_FORMAT = "hamux.spec/2"                      # the `"format"` of the specs this version writes
 READ_FORMATS = ("hamux.spec/1", "hamux.spec/2")   # the formats it reads
 MAX_DEPTH = 32                                    # how deeply values may nest in a spec
@@ -43,11 +44,11 @@ def _at(root: str, *keys) -> str:
     "The location `root[k1][k2]...`, with string keys quoted as in JSON."
     return root + "".join(f"[{json.dumps(k)}]" for k in keys)
 
-# %% ../nbs/06_spec.qmd 166
+# %% ../nbs/06_spec.qmd 167
 _PARTS: dict[str, type] = {}    # name -> class
 _NAMES: dict[type, str] = {}    # class -> name
 
-# %% ../nbs/06_spec.qmd 172
+# %% ../nbs/06_spec.qmd 173
 def register(
     cls: type[eqx.Module],    # an equinox module class: a Lagrangian, a synapse, a layer, any part
     name: str | None = None,  # its name in specs; the class's `__name__` when None
@@ -79,7 +80,7 @@ def registered() -> dict[str, type]:
     "The registered part classes: name → class (a copy)."
     return dict(_PARTS)
 
-# %% ../nbs/06_spec.qmd 210
+# %% ../nbs/06_spec.qmd 211
 def _builtin_parts() -> list[type]:
     "The concrete equinox module classes exported by hamux.lagrangians, hamux.neurons and hamux.synapses."
     out = []
@@ -94,7 +95,7 @@ def _builtin_parts() -> list[type]:
 for _cls in _builtin_parts():
     register(_cls, overwrite=True)
 
-# %% ../nbs/06_spec.qmd 262
+# %% ../nbs/06_spec.qmd 263
 def _is_dtype(v) -> bool:
     "Whether `v` is a dtype, or a scalar type such as `jnp.bfloat16`."
     if isinstance(v, np.dtype):
@@ -117,7 +118,7 @@ def _encode_array(v, where: str) -> dict:
         return {"array": _number(np.asarray(v).item(), where), "dtype": dtype}
     return {"shape": list(v.shape), "dtype": dtype}
 
-# %% ../nbs/06_spec.qmd 287
+# %% ../nbs/06_spec.qmd 288
 def _encode(v, where: str, depth: int = 0):
     "`v` as spec data: JSON values as themselves, the rest as the tagged objects of the table above."
     if depth > MAX_DEPTH:
@@ -167,7 +168,7 @@ def _encode_part(part: eqx.Module, where: str, depth: int = 0) -> dict:
               for f in dataclasses.fields(part)}
     return {"part": _NAMES[cls], "fields": fields}
 
-# %% ../nbs/06_spec.qmd 385
+# %% ../nbs/06_spec.qmd 386
 def _dtype(name, where: str) -> np.dtype:
     "The dtype called `name`, or a SpecError at `where`."
     try:
@@ -192,7 +193,7 @@ def _placeholder(shape, dtype: np.dtype, where: str):
         raise SpecError(_at(where, "shape"), f"must be a list of non-negative ints, got {shape!r}.")
     return jnp.ones(shape, dtype)
 
-# %% ../nbs/06_spec.qmd 412
+# %% ../nbs/06_spec.qmd 413
 _FORMS = ('{"part", "fields"}, {"array", "dtype"}, {"shape", "dtype"}, {"scalar", "dtype"}, {"dtype"}, '
           '{"float"}, {"list"}, {"dict"} and {"class"}')
 
@@ -233,7 +234,7 @@ def _decode(v, where: str, depth: int = 0):
     raise SpecError(where, f"is a dict with the keys {sorted(keys)}, which is no value a spec knows; a dict in a "
                     f"spec has exactly one of the key sets {_FORMS}.")
 
-# %% ../nbs/06_spec.qmd 466
+# %% ../nbs/06_spec.qmd 467
 def _lookup_part(name, where: str) -> type:
     "The registered class called `name`, or a SpecError listing the registered ones."
     if not isinstance(name, str) or name not in _PARTS:
@@ -262,7 +263,7 @@ def _field_default(cls, f: dataclasses.Field):
         p = None
     return dataclasses.MISSING if p is None or p.default is p.empty else p.default
 
-# %% ../nbs/06_spec.qmd 497
+# %% ../nbs/06_spec.qmd 498
 def _decode_part(v: Mapping, where: str, depth: int = 0):
     "The part `{'part': name, 'fields': {...}}`, rebuilt from its checked fields."
     cls = _lookup_part(v["part"], _at(where, "part"))
@@ -316,7 +317,7 @@ def _rebuild(cls, values: dict):
             parent.__dict__["__check_init__"](part)
     return part
 
-# %% ../nbs/06_spec.qmd 620
+# %% ../nbs/06_spec.qmd 621
 _LAYERS: dict[str, Callable[..., NeuronLayer]] = {}
 _SYNAPSES: dict[str, type[AbstractSynapse]] = {}
 
@@ -328,7 +329,7 @@ def _check_name(name, table: dict, kind: str, overwrite: bool):
         raise ValueError(f"{kind} type {name!r} is already registered (to {table[name].__name__}); "
                          f"pass `overwrite=True` to replace it, or choose another name.")
 
-# %% ../nbs/06_spec.qmd 634
+# %% ../nbs/06_spec.qmd 635
 def register_layer(
     name: str,                                  # the layer's `type` in a short entry, e.g. "softmax"
     constructor: Callable[..., NeuronLayer],    # called as `constructor(shape, tau=tau, **kwargs)`
@@ -370,17 +371,20 @@ def registered_synapses() -> dict[str, type[AbstractSynapse]]:
     "The short synapse types: name → class (a copy)."
     return dict(_SYNAPSES)
 
-# %% ../nbs/06_spec.qmd 680
+# %% ../nbs/06_spec.qmd 685
 for _name, _ctor in [("identity", IdentityLayer), ("relu", ReluLayer), ("repu", RepuLayer), ("tanh", TanhLayer),
                      ("sigmoid", SigmoidLayer), ("softmax", SoftmaxLayer), ("exp", ExpLayer),
-                     ("layernorm", LayerNormLayer), ("spherical_norm", SphericalNormLayer)]:
+                     ("layernorm", LayerNormLayer), ("spherical_norm", SphericalNormLayer),
+                     ("QUADRATIC", IdentityLayer), ("LSE", SoftmaxLayer), ("LOG_COSH", TanhLayer)]:  # HAM-PyTorch
     register_layer(_name, _ctor, overwrite=True)
 for _name, _cls in [("linear", LinearSynapse), ("linear_bias", LinearSynapseWithBias), ("bias", BiasSynapse),
                     ("conv", ConvSynapse), ("hopfield", HopfieldSynapse), ("attention", AttentionSynapse),
-                    ("tensor", TensorSynapse)]:
+                    ("tensor", TensorSynapse), ("token_hopfield", TokenHopfieldSynapse),
+                    ("tensor_hidden", DenseTensorSynapseWithHiddenLayer), ("mixer", BinaryMixerSynapse),
+                    ("DENSE_2", LinearSynapse)]:  # the last is HAM-PyTorch's name
     register_synapse(_name, _cls, overwrite=True)
 
-# %% ../nbs/06_spec.qmd 723
+# %% ../nbs/06_spec.qmd 731
 def _entry(entry, where: str, required: tuple[str, ...], optional: tuple[str, ...]) -> Mapping:
     "`entry`, checked to be a dict with the `required` keys and no keys but those and the `optional` ones."
     keys = ", ".join(f'"{k}"' for k in required + optional)
@@ -412,7 +416,7 @@ def _check_kwargs(kwargs, params: dict[str, inspect.Parameter] | None, what: str
         if (isinstance(v, (str, bool)) and isinstance(default, (int, float)) and not isinstance(default, bool)):
             raise SpecError(_at(where, "kwargs", k), f"{what} takes a number for {k!r}, got {v!r}.")
 
-# %% ../nbs/06_spec.qmd 760
+# %% ../nbs/06_spec.qmd 768
 def _layer_kwargs(ctor: Callable) -> dict[str, inspect.Parameter] | None:
     "The kwargs a layer constructor accepts besides the shape and `tau`; `None` if it takes any `**kwargs`."
     params = list(inspect.signature(ctor).parameters.values())[1:]
@@ -443,7 +447,7 @@ def _build_layer(entry, where: str) -> NeuronLayer:
         raise SpecError(where, f"layer type {entry['type']!r} built a {type(layer).__name__}, not a NeuronLayer.")
     return layer
 
-# %% ../nbs/06_spec.qmd 836
+# %% ../nbs/06_spec.qmd 844
 def _rand_init_options(cls) -> tuple[dict[str, inspect.Parameter], bool]:
     "The keyword-only options of `cls.rand_init`, and whether it takes any other `**kwargs`."
     params = inspect.signature(cls.rand_init).parameters.values()
@@ -466,7 +470,7 @@ def _build_synapse(entry, where: str) -> LazySynapse:
     except (TypeError, ValueError) as e:
         raise SpecError(where, f"{cls.__name__}.lazy rejected this entry: {e}") from e
 
-# %% ../nbs/06_spec.qmd 893
+# %% ../nbs/06_spec.qmd 901
 def _n_layers(syn) -> int | None:
     "How many layers a synapse (or a lazy one) connects, `None` for any number."
     n = getattr(syn, "n_layers", None)
@@ -501,7 +505,7 @@ def _connections(spec: Mapping, neurons: dict, synapses: dict) -> list[tuple[tup
                         'layer shapes to build it from; connect it in spec["connections"], or remove it.')
     return out
 
-# %% ../nbs/06_spec.qmd 930
+# %% ../nbs/06_spec.qmd 938
 def _kind(entry: Mapping) -> str:
     "How an entry names its class: `type 'conv'` or `part 'ConvSynapse'`."
     return f"type {entry['type']!r}" if "type" in entry else f"part {entry['part']!r}"
@@ -519,7 +523,7 @@ def _check_shapes(spec: Mapping, connections: list, neurons: dict, synapses: dic
             raise SpecError(_at("spec", "connections", i), f"synapse {s!r} ({_at('spec', 'synapses', s)}, "
                             f"{_kind(dict(_part(spec, 'synapses'))[s])}) does not fit its layers: {e}") from e
 
-# %% ../nbs/06_spec.qmd 957
+# %% ../nbs/06_spec.qmd 965
 _SPEC_KEYS = ("format", "neurons", "synapses", "connections")
 
 def _check_top(spec):
@@ -549,7 +553,7 @@ def _build(entry, where: str, short: Callable):
         return _decode_part(_entry(entry, where, ("part", "fields"), ()), where)
     return short(entry, where)
 
-# %% ../nbs/06_spec.qmd 989
+# %% ../nbs/06_spec.qmd 997
 def ham_from_spec(
     spec: Mapping,                    # a spec, e.g. from `spec_of` or `json.load`
     *,
@@ -571,7 +575,7 @@ def ham_from_spec(
     except (TypeError, ValueError) as e:
         raise SpecError("spec", f"the HAM rejected it: {e}") from e
 
-# %% ../nbs/06_spec.qmd 1037
+# %% ../nbs/06_spec.qmd 1057
 def spec_of(
     ham: HAM,               # a HAM whose parts are registered classes
 ) -> dict:
