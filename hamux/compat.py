@@ -235,7 +235,7 @@ def init_states_and_params(
              for k, n in zip(keys, names)]
     return (draws if isinstance(ham.neurons, list) else dict(zip(names, draws))), ham
 
-# %% ../nbs/10_migration.qmd 1104
+# %% ../nbs/10_migration.qmd 1115
 HAM_PYTORCH_LAGRANGIANS: dict[str, Callable[..., AbstractLagrangian]] = {
     "QUADRATIC": LagrIdentity,  # L = ½‖x‖²
     "LSE": LagrSoftmax,         # L = (1/β) log Σ exp(β x)
