@@ -3,7 +3,7 @@
 # %% auto 0
 __all__ = ['lagr_sign', 'lagr_step', 'LagrSign', 'LagrStep', 'SignLayer', 'StepLayer', 'binary_values', 'AsyncBinary']
 
-# %% ../nbs/03d_binary.qmd 89
+# %% ../nbs/03d_binary.qmd 96
 import math
 from typing import ClassVar
 
@@ -20,7 +20,7 @@ from .solvers import RESULTS, AbstractSolver, DescentProblem, SolverOutput
 from .spec import register, register_layer
 from .synapses import BiasSynapse, HopfieldSynapse, LinearSynapse
 
-# %% ../nbs/03d_binary.qmd 132
+# %% ../nbs/03d_binary.qmd 139
 @jax.custom_jvp
 def lagr_sign(x: Float[Array, "*shape"]) -> Float[Array, ""]:
     "L(x) = Σ|x|, whose gradient is sign(x) with sign(0) = +1: the Lagrangian of ±1 neurons."
@@ -55,7 +55,7 @@ class LagrStep(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_step(x)
 
-# %% ../nbs/03d_binary.qmd 191
+# %% ../nbs/03d_binary.qmd 198
 class SignLayer(_Named):
     "±1 neurons, xhat = sign(x): a `NeuronLayer` with `LagrSign()`, whose energy x·xhat − L(x) is 0."
     lagrangian_type = LagrSign
@@ -76,16 +76,17 @@ def binary_values(layer: NeuronLayer) -> tuple[float, float] | None:
         raise TypeError(f"`layer` must be a `NeuronLayer`, got {type(layer).__name__}.")
     return type(layer.lagrangian).values if isinstance(layer.lagrangian, (LagrSign, LagrStep)) else None
 
-# %% ../nbs/03d_binary.qmd 232
+# %% ../nbs/03d_binary.qmd 239
 for _cls in (LagrSign, LagrStep):
     register(_cls, overwrite=True)
 register_layer("sign", SignLayer, overwrite=True)
 register_layer("step", StepLayer, overwrite=True)
 
-# %% ../nbs/03d_binary.qmd 278
+# %% ../nbs/03d_binary.qmd 285
 def _field_terms(problem: DescentProblem, k, gs: dict) -> list | None:
     """For the connections touching layer `k`: `(field, change, update)` per connection, where `change(f, j, d)` is
-    the energy change when unit `j` moves by `d` and `update` the field after it; None if a synapse has no field."""
+    the energy change when unit `j` moves by `d` with the size of the terms it compares (for the rounding test),
+    and `update(f, j, d)` the field after that move; None if one of the synapses has no field."""
     terms = []
     for layers, s in problem.ham.connections:
         if k not in layers:
@@ -96,19 +97,24 @@ def _field_terms(problem: DescentProblem, k, gs: dict) -> list | None:
             if syn.normalize:
                 sq = jnp.sum(Xi * Xi, axis=1, keepdims=True)
                 Xi = Xi * jax.lax.rsqrt(jnp.where(sq > 0, sq, 1.0))
-            F = syn.lagrangian
-            terms.append((Xi @ gs[k].reshape(-1), lambda h, j, d, Xi=Xi, F=F: F(h) - F(h + d * Xi[:, j]),
-                          lambda h, j, d, Xi=Xi: h + d * Xi[:, j]))
+            def change(h, j, d, Xi=Xi, F=syn.lagrangian):
+                a, b = F(h), F(h + d * Xi[:, j])
+                return a - b, jnp.abs(a) + jnp.abs(b)
+            terms.append((Xi @ gs[k].reshape(-1), change, lambda h, j, d, Xi=Xi: h + d * Xi[:, j]))
         elif isinstance(syn, LinearSynapse) and syn.matmul_dtype is None and len(layers) == 2:
             W = syn.W
             if layers[0] == layers[1]:
-                terms.append(((W + W.T) @ gs[k].reshape(-1), lambda f, j, d, W=W: -d * f[j] - d * d * W[j, j],
+                size = jnp.sum(jnp.abs(W) + jnp.abs(W.T), axis=1)        # bounds |f_j| for activations in [-1, 1]
+                terms.append(((W + W.T) @ gs[k].reshape(-1),
+                              lambda f, j, d, W=W, size=size: (-d * f[j] - d * d * W[j, j],
+                                                               jnp.abs(d) * size[j] + d * d * jnp.abs(W[j, j])),
                               lambda f, j, d, W=W: f + d * (W[:, j] + W[j, :])))
             else:
-                f = W @ gs[layers[1]].reshape(-1) if layers[0] == k else W.T @ gs[layers[0]].reshape(-1)
-                terms.append((f, lambda f, j, d: -d * f[j], lambda f, j, d: f))
+                A = W if layers[0] == k else W.T
+                f, size = A @ gs[layers[1] if layers[0] == k else layers[0]].reshape(-1), jnp.sum(jnp.abs(A), axis=1)
+                terms.append((f, lambda f, j, d, size=size: (-d * f[j], jnp.abs(d) * size[j]), lambda f, j, d: f))
         elif isinstance(syn, BiasSynapse):
-            terms.append((syn.b.reshape(-1), lambda b, j, d: -d * b[j], lambda b, j, d: b))
+            terms.append((syn.b.reshape(-1), lambda b, j, d: (-d * b[j], jnp.abs(d * b[j])), lambda b, j, d: b))
         else:
             return None
     return terms
@@ -129,12 +135,14 @@ def _free_binary_layers(problem: DescentProblem) -> list:
         free.append(k)
     return free
 
+_EPS32 = float(jnp.finfo(jnp.float32).eps)
+
 def _activation(values: tuple[float, float], x: Float[Array, "..."]) -> Float[Array, "..."]:
     "The activation of binary states `x`: sign with sign(0) = +1 for (-1, 1), the step 1[x > 0] for (0, 1)."
     lo, hi = values
     return jnp.where(x >= 0, hi, lo) if lo < 0 else jnp.where(x > 0, hi, lo)
 
-# %% ../nbs/03d_binary.qmd 332
+# %% ../nbs/03d_binary.qmd 347
 class AsyncBinary(AbstractSolver):
     """One binary unit at a time takes the value of lower total energy (ties keep it); a step is a sweep.
     Energy never increases: guaranteed, for every HAM (a unit changes only if that lowers the energy)."""
@@ -142,10 +150,13 @@ class AsyncBinary(AbstractSolver):
     default_tol: ClassVar[float] = 0.5  # the largest change in a sweep is 0 at an equilibrium, else 1 or 2
     key: PRNGKeyArray | None = eqx.field(default=None, kw_only=True)  # a new random order every sweep; None: in order
     local_fields: bool = eqx.field(default=True, static=True, kw_only=True)  # cached fields where the synapses allow
+    rounding: float = eqx.field(default=16.0, static=True, kw_only=True)  # changes under rounding × eps32 × size are ties
 
     def __check_init__(self):
         if not isinstance(self.local_fields, bool):
             raise ValueError(f"`local_fields` of `AsyncBinary` must be True or False, got {self.local_fields!r}.")
+        if isinstance(self.rounding, bool) or not isinstance(self.rounding, (int, float)) or not self.rounding >= 0:
+            raise ValueError(f"`rounding` of `AsyncBinary` must be a non-negative number, got {self.rounding!r}.")
         if self.key is not None and not isinstance(self.key, jax.Array):
             raise ValueError(f"`key` of `AsyncBinary` must be a JAX random key, such as `jax.random.key(0)`, or None "
                              f"(units in order), got {type(self.key).__name__} {self.key!r}.")
@@ -166,10 +177,11 @@ class AsyncBinary(AbstractSolver):
             if terms is None:                            # evaluate the energy with unit j changed
                 cand = x.at[j].set((v + delta).astype(x.dtype))
                 E_new = energy(cand)
-                change = E_new - cache
+                change, size = E_new - cache, jnp.abs(E_new) + jnp.abs(cache)
             else:                                        # the change from the cached fields
-                change = sum((dE(f, j, delta) for f, (_, dE, _) in zip(cache, terms)), jnp.zeros(()))
-            flip = (change < 0) & ~held[j]
+                parts = [dE(f, j, delta) for f, (_, dE, _) in zip(cache, terms)]
+                change, size = sum((p[0] for p in parts), jnp.zeros(())), sum((p[1] for p in parts), jnp.zeros(()))
+            flip = (change < -self.rounding * _EPS32 * size) & ~held[j]   # a tie up to rounding keeps the value
             x = x.at[j].set(jnp.where(flip, (v + delta).astype(x.dtype), x[j]))
             if terms is None:
                 cache = jnp.where(flip, E_new, cache)
