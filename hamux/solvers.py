@@ -15,9 +15,10 @@ import equinox.internal as eqxi
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import PartitionSpec as P
 from jaxtyping import Array, Bool, Float, Int
 
-# %% ../nbs/03a_solvers.qmd 74
+# %% ../nbs/03a_solvers.qmd 75
 Name = Hashable  # a layer's key: its name in a dict of layers, its position in a list
 
 def _masked(v, mask):
@@ -82,7 +83,7 @@ class DescentProblem(eqx.Module):
         "The largest |v| over all units of all layers: what `tol` is compared with."
         return jnp.max(jnp.stack([jnp.max(jnp.abs(a), initial=0.0) for a in jax.tree.leaves(v)]))
 
-# %% ../nbs/03a_solvers.qmd 178
+# %% ../nbs/03a_solvers.qmd 179
 def _as_steps(states):
     "`states` as True, False or a sorted tuple of distinct non-negative step numbers."
     if isinstance(states, (bool, np.bool_)):
@@ -149,7 +150,7 @@ class Save(eqx.Module):
             traj = jax.tree.unflatten(jax.tree.structure(xs), leaves)
         return Ebuf, traj
 
-# %% ../nbs/03a_solvers.qmd 263
+# %% ../nbs/03a_solvers.qmd 264
 class RESULTS(enum.IntEnum):
     "Why a sample's descent ended; `converged` and `steps_completed` are successes."
     converged = 0            # the largest update fell below `tol`
@@ -164,10 +165,8 @@ _MESSAGES = {
     RESULTS.converged: "converged: the largest update fell below `tol`.",
     RESULTS.steps_completed: "took every step asked for; no `tol` was given, so convergence was not checked "
                              "(pass `tol=` to stop at an equilibrium and to know whether it was reached).",
-    RESULTS.max_steps_reached: "did not reach `tol` in `max_steps`; raise `max_steps` or try `solver=AdaptiveEuler()` "
-                               "(or, with `Euler`, a larger `dt` if the energy fell steadily).",
-    RESULTS.diverged: "the steps reached a non-finite state or energy: they diverged; try a smaller `dt` (or larger "
-                      "time constants `tau`), or `solver=AdaptiveEuler()`, which rejects steps that raise the energy.",
+    RESULTS.max_steps_reached: "did not reach `tol` in `max_steps`",
+    RESULTS.diverged: "the steps reached a non-finite state or energy: they diverged",
     RESULTS.stalled: "the step size fell below the solver's `min_dt` without lowering the energy: the descent cannot "
                      "make progress at this precision; loosen `tol`, or descend in float64.",
     RESULTS.nonfinite_input: "an initial state holds NaN or inf. The descent cannot start from it: check the states "
@@ -176,15 +175,25 @@ _MESSAGES = {
                                  "(for example after a training step with a non-finite loss).",
 }
 
-def _message(code: int, cause: str | None = None) -> str:
-    "The message of result `code`, naming the layer or parameter `cause` of a non-finite input."
-    text = _MESSAGES[RESULTS(code)]
+_HINTS = {  # what to do, for a solver that gives no advice of its own (`AbstractSolver.hint`)
+    RESULTS.max_steps_reached: "raise `max_steps`, loosen `tol`, or try `solver=AdaptiveEuler()`.",
+    RESULTS.diverged: "try a smaller `dt` (or larger time constants `tau`), or `solver=AdaptiveEuler()`, which "
+                      "rejects steps that raise the energy.",
+}
+
+def _message(code: int, cause: str | None = None, solver=None) -> str:
+    "The message of result `code`, naming the layer or parameter `cause` of a non-finite input, with `solver`'s advice."
+    code = RESULTS(code)
+    text = _MESSAGES[code]
+    if code in _HINTS:
+        hint = solver.hint(code) if solver is not None and hasattr(solver, "hint") else None
+        text = f"{text}; {_HINTS[code] if hint is None else hint}"
     if cause is not None:
         what = "the initial state of layer" if code == RESULTS.nonfinite_input else "parameter"
         text = f"{what} {cause} holds NaN or inf. " + text.split(". ", 1)[1]
     return text
 
-# %% ../nbs/03a_solvers.qmd 316
+# %% ../nbs/03a_solvers.qmd 328
 class SolverOutput(eqx.Module):
     "What a solver's `run` returns for one sample."
     xs: Any                                     # the final states
@@ -211,6 +220,11 @@ class AbstractSolver(eqx.Module):
             ) -> SolverOutput:
         "Descend one sample from `xs`; return the final states, the counts, a result code and what `save` asks for."
 
+    def hint(self, code: int) -> str | None:
+        "What to try when a descent with this solver ends with `code`; None: the general advice."
+        del code
+        return None
+
 def _positive(name: str, value, owner: str):
     "`value` as a float32 scalar, raising a `ValueError` naming `owner`'s `name` unless it is a positive number."
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number, np.ndarray, jax.Array)):
@@ -226,7 +240,18 @@ def _checked(value, name: str, owner: str):
     value = jnp.asarray(value, jnp.float32)
     return eqx.error_if(value, ~(value > 0), f"`{name}` of `{owner}` must be positive.")
 
-# %% ../nbs/03a_solvers.qmd 370
+def _error_if(tree, pred, index, msgs: Sequence[str], mesh=None):
+    "`tree`, with the run-time error `msgs[index]` if `pred`; it neither gathers a sharded `tree` nor hangs a device."
+    token = jnp.zeros((), jnp.float32)                 # the error rides on a scalar, never on the (sharded) arrays
+    raise_ = lambda token, pred, index: eqx.branched_error_if(token, pred, index, list(msgs))
+    if mesh is None and not jax.sharding.get_abstract_mesh().empty:
+        mesh = jax.sharding.get_abstract_mesh()
+    if mesh is not None and mesh.size > 1:             # every device raises, so none waits for a collective
+        raise_ = jax.shard_map(raise_, mesh=mesh, in_specs=P(), out_specs=P(), check_vma=False)
+    token = raise_(token, pred, index)
+    return jax.tree.map(lambda a: a + token.astype(a.dtype) if eqx.is_inexact_array(a) else a, tree)
+
+# %% ../nbs/03a_solvers.qmd 410
 class Euler(AbstractSolver):
     "Fixed steps `x ← x + dt·u/tau`. Energy never increases: not guaranteed (only for a small enough `dt`)."
     energy_never_increases: ClassVar[bool] = False
@@ -234,6 +259,12 @@ class Euler(AbstractSolver):
 
     def __check_init__(self):
         _positive("dt", self.dt, "Euler")
+
+    def hint(self, code):
+        if code == RESULTS.max_steps_reached:
+            return ("raise `max_steps`, or a larger `dt` if the energy fell steadily, or try `solver=AdaptiveEuler()`, "
+                    "which sizes its own steps.")
+        return None
 
     def run(self, problem, xs, *, max_steps, tol, save):
         dt = _checked(self.dt, "dt", "Euler")
@@ -268,7 +299,7 @@ class Euler(AbstractSolver):
         energies, trajectory = save.finish(buffers, n, E_last, xs)
         return SolverOutput(xs, n, n, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 421
+# %% ../nbs/03a_solvers.qmd 467
 class DescentResult(eqx.Module):
     "The outcome of `descend`: final states, what was saved, and per sample the counts and a result code."
     xs: Any                              # final states, one per layer (with a batch axis if the input had one)
@@ -297,7 +328,7 @@ class DescentResult(eqx.Module):
     def messages(self) -> list[str]:
         "One line per sample saying how its descent ended and, if it failed, what to do."
         codes, causes = np.atleast_1d(np.asarray(self.code)), np.atleast_1d(np.asarray(self.cause))
-        return [_message(c, self.causes[j] if j >= 0 else None) for c, j in zip(codes, causes)]
+        return [_message(c, self.causes[j] if j >= 0 else None, self.solver) for c, j in zip(codes, causes)]
 
     def summary(self) -> str:
         "The samples counted by outcome, with their energy-gradient evaluations and the fix for each failure."
@@ -321,7 +352,7 @@ class DescentResult(eqx.Module):
     def __getitem__(self, i):  # `descend(...)[0]` is the final states, `[1]` the energies
         return (self.xs, self.energies)[i]
 
-# %% ../nbs/03a_solvers.qmd 512
+# %% ../nbs/03a_solvers.qmd 558
 _EPS32 = float(np.finfo(np.float32).eps)
 
 class AdaptiveEuler(AbstractSolver):
@@ -345,6 +376,15 @@ class AdaptiveEuler(AbstractSolver):
             value = getattr(self, name)
             if isinstance(value, (int, float)) and not ok(value):
                 raise ValueError(f"`{name}` of `AdaptiveEuler` must be {want}, got {value}.")
+
+    def hint(self, code):
+        if code == RESULTS.max_steps_reached:
+            return ("raise `max_steps` or loosen `tol`; a slow, steady descent often converges in fewer steps with an "
+                    "accelerated solver: `solver=Anderson()` or `solver=NewtonKrylov()` from `hamux.accelerated`.")
+        if code == RESULTS.diverged:
+            return ("every accepted step lowered the energy, so the energy is unbounded below: check that the "
+                    "Lagrangians are convex and the weights of a sensible scale, or lower `max_dt`.")
+        return None
 
     def run(self, problem, xs, *, max_steps, tol, save):
         max_dt = _checked(self.max_dt, "max_dt", "AdaptiveEuler")
@@ -382,7 +422,7 @@ class AdaptiveEuler(AbstractSolver):
         energies, trajectory = save.finish(c["buffers"], c["i"], c["E"], c["xs"])
         return SolverOutput(c["xs"], c["i"], c["i"] + 1, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 584
+# %% ../nbs/03a_solvers.qmd 639
 def _colour_layers(problem: DescentProblem) -> tuple[tuple[Name, ...], ...]:
     "Groups of layers, no two of which share a synapse: a greedy colouring of the layer graph, in layer order."
     names = problem.names
@@ -416,6 +456,12 @@ class BlockEuler(AbstractSolver):
             raise ValueError(f"`groups` of `BlockEuler` must list every free layer once; got {groups}, with unknown "
                              f"layers {unknown} and free layers missing {missing}; the layers are {problem.names}.")
         return groups
+
+    def hint(self, code):
+        if code == RESULTS.max_steps_reached:
+            return ("raise `max_steps`, or a larger `dt` if the energy fell steadily, or try `solver=AdaptiveEuler()`, "
+                    "which sizes its own steps.")
+        return None
 
     def run(self, problem, xs, *, max_steps, tol, save):
         dt, groups = _checked(self.dt, "dt", "BlockEuler"), self._groups(problem)

@@ -27,7 +27,14 @@ def _names(parts) -> list:
     "The keys of a dict of layers or states, or the positions of a list of them."
     return list(parts) if isinstance(parts, Mapping) else list(range(len(parts)))
 
-# %% ../nbs/08_training.qmd 98
+def _batch_sharding(x):
+    "A `NamedSharding` splitting only the leading (batch) axis the way `x`'s is split, if `x` is so laid out; else None."
+    s = getattr(x, "sharding", None) if isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) else None
+    if not isinstance(s, jax.sharding.NamedSharding) or s.mesh.size == 1 or not s.spec or s.spec[0] is None:
+        return None
+    return jax.sharding.NamedSharding(s.mesh, jax.sharding.PartitionSpec(s.spec[0]))
+
+# %% ../nbs/08_training.qmd 105
 def equilibrium(
     ham: HAM,                       # the network to descend
     xs: Any,                        # initial states, one per layer, single or with a leading batch axis
@@ -44,7 +51,7 @@ def equilibrium(
     return descend(ham, xs, steps, dt, solver=solver, max_steps=max_steps, clamp=clamp, tol=tol,
                    return_trace=False, adjoint=adjoint)[0]
 
-# %% ../nbs/08_training.qmd 241
+# %% ../nbs/08_training.qmd 248
 def readout(
     ham: HAM,                          # the network
     inputs: Mapping[Hashable, Array],  # the state of each clamped layer, by name; a leading batch axis for a batch
@@ -69,13 +76,16 @@ def readout(
     k = next(iter(inputs))
     bs = None if jnp.shape(inputs[k]) == ham.neurons[k].shape else jnp.shape(inputs[k])[0]
     xs = ham.init_states(bs)
+    batch = _batch_sharding(inputs[k]) if bs is not None else None
+    if batch is not None:                # the free layers start on the inputs' batch layout, and keep it
+        xs = jax.tree.map(lambda x: jax.device_put(x, batch), xs)
     for k, x in inputs.items():
         xs[k] = x
     out = equilibrium(ham, xs, steps, dt, solver=solver, max_steps=max_steps, clamp={k: True for k in inputs},
                       tol=tol, adjoint=adjoint)
     return ham.activations(out)[layer] if activations else out[layer]
 
-# %% ../nbs/08_training.qmd 325
+# %% ../nbs/08_training.qmd 335
 class NonFiniteTrainingError(FloatingPointError):
     "`fit` met a non-finite loss or gradient; `.model` is the model before that batch, `.history` the epochs done."
 
@@ -83,7 +93,7 @@ class NonFiniteTrainingError(FloatingPointError):
         super().__init__(message)
         self.epoch, self.batch, self.model, self.history = epoch, batch, model, history
 
-# %% ../nbs/08_training.qmd 335
+# %% ../nbs/08_training.qmd 345
 def _split_loss(out, has_aux: bool):
     "`(loss, metrics)` from what `loss_fn` returned; a `ValueError` naming `loss_fn` if it is not a scalar loss."
     if has_aux:
@@ -132,7 +142,7 @@ def _not_finite(loss, finite, params, epoch: int, batch: int) -> str | None:
                 "for operations with infinite slopes (sqrt or log at zero); `err.model` is the model before this batch.")
     return None
 
-# %% ../nbs/08_training.qmd 392
+# %% ../nbs/08_training.qmd 402
 def _check_fit_args(model, batches, optimizer, epochs, checkpoint_dir):
     if not callable(batches):
         raise ValueError("`batches` must be a function of a PRNG key that returns one epoch of `(x, y)` batches, "
@@ -174,7 +184,7 @@ def _json_metrics(metrics: dict) -> dict:
     "The metrics with every non-finite number as None, which JSON writes as null."
     return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}
 
-# %% ../nbs/08_training.qmd 440
+# %% ../nbs/08_training.qmd 450
 def fit(
     model: eqx.Module,      # the HAM (or any module) to train
     loss_fn: Callable,      # loss_fn(model, x, y) -> scalar loss, or (loss, dict of metrics) with `has_aux`
@@ -194,7 +204,8 @@ def fit(
     key = jr.key(key) if isinstance(key, int) else key
     params, static = eqx.partition(model, _default_trainable(model) if trainable is None else trainable)
     opt_state, history, done, per_epoch = optimizer.init(params), [], 0, None
-    bar = tqdm(unit="batch", desc=f"epoch 1/{epochs}", disable=not progress, bar_format=_COUNTING)
+    first = jax.process_index() == 0    # with several processes (`jax.distributed`), the first shows and writes
+    bar = tqdm(unit="batch", desc=f"epoch 1/{epochs}", disable=not progress or not first, bar_format=_COUNTING)
     for epoch in range(1, epochs + 1):
         epoch_batches = batches(jr.fold_in(key, epoch))
         per_epoch = len(epoch_batches) if hasattr(epoch_batches, "__len__") else per_epoch
@@ -225,7 +236,7 @@ def fit(
         model = eqx.combine(params, static)
         history.append({"epoch": epoch, **{k: float(v) / n for k, v in sums.items()},
                         **({k: float(v) for k, v in evaluate(model).items()} if evaluate else {})})
-        if checkpoint_dir is not None:
+        if checkpoint_dir is not None and first:
             save(Path(checkpoint_dir) / f"epoch_{epoch:03d}.ham", model, meta=_json_metrics(history[-1]))
     bar.total = done
     bar.refresh()
