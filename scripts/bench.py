@@ -1,6 +1,6 @@
 """Time `hamux.descend` against hand-written JAX on a dense three-layer HAM.
 
-The workload: an identity image layer (784 units), a softmax hidden layer (1024) and a softmax label
+The workload: an identity image layer (784 units), a softmax hidden layer (1024, or `--hidden`) and a softmax label
 layer (10), joined by two linear synapses; `--steps` Euler steps (20) at `--dt` (0.1). Three ways to
 run the same descent are timed in one process, on the same weights and initial states:
 
@@ -153,19 +153,23 @@ def main(argv=None) -> int:
     ap.add_argument("--dt", type=float, default=0.1, help="Euler step size")
     ap.add_argument("--precision", choices=["float32", "bfloat16"], default="float32",
                     help="dtype of the synapses' matmuls (states stay float32)")
+    ap.add_argument("--hidden", type=int, default=SIZES["hid"], help="units of the hidden layer")
     ap.add_argument("--json", type=Path, help="also write the results to this JSON file")
     a = ap.parse_args(argv)
+    if a.hidden < 1:
+        ap.error(f"--hidden must be a positive number of units, got {a.hidden}")
+    SIZES["hid"] = a.hidden
     ham = build_ham(jr.key(0), a.precision)
     results = [{"batch": bs, **bench_batch(ham, bs, a.steps, a.dt, a.repeats)} for bs in a.batches]
     device = jax.devices()[0]
     print(f"hamux {hamux.__version__}, jax {jax.__version__}, {device.platform} ({device.device_kind}), "
-          f"{a.precision}, {a.steps} steps at dt {a.dt}, median of {a.repeats}\n")
+          f"{a.precision}, hidden {a.hidden}, {a.steps} steps at dt {a.dt}, median of {a.repeats}\n")
     print(table(results))
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         meta = {"hamux": hamux.__version__, "jax": jax.__version__, "platform": device.platform,
                 "device": device.device_kind, "machine": platform.machine(), "precision": a.precision,
-                "steps": a.steps, "dt": a.dt, "repeats": a.repeats}
+                "steps": a.steps, "dt": a.dt, "repeats": a.repeats, "hidden": a.hidden}
         a.json.write_text(json.dumps({"meta": meta, "results": results}, indent=2))
     return 0
 
