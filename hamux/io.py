@@ -310,7 +310,7 @@ def _read_npy(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, record: di
     return np.frombuffer(data, stored).reshape(shape, order="F" if fortran else "C")
 
 # %% ../nbs/05_io.qmd 473
-def _read_array(path: Path, zf: zipfile.ZipFile, size: int, record: dict):
+def _read_array(path: Path, zf: zipfile.ZipFile, size: int, record: dict, host: bool = False):
     "The array of `record`, checked against its size, SHA-256, dtype and shape."
     what = f"array {record.get('path', record.get('key'))!r} ({record['file']})"
     info = _member(path, zf, record["file"], size, what)
@@ -325,17 +325,19 @@ def _read_array(path: Path, zf: zipfile.ZipFile, size: int, record: dict):
     dtype = jnp.dtype(record["dtype"])
     if a.dtype != dtype:
         a = a.view(dtype)
+    if host and "key_impl" not in record and jax.dtypes.canonicalize_dtype(a.dtype) == a.dtype:
+        return a                                        # left on the host, for `load(..., sharding=)` to place
     x = jnp.asarray(a)
     if x.dtype != a.dtype:
         raise CheckpointError(f"{path}: {what} is {a.dtype}, which JAX would load as {x.dtype}; enable 64-bit "
                               "types first, `jax.config.update('jax_enable_x64', True)`, to load it exactly.")
     return jax.random.wrap_key_data(x, impl=record["key_impl"]) if "key_impl" in record else x
 
-def _read_arrays(path: Path, zf: zipfile.ZipFile, size: int, header: dict) -> list:
-    "Every array of the open checkpoint `zf`, in the order of its header."
-    return [_read_array(path, zf, size, record) for record in header["arrays"]]
+def _read_arrays(path: Path, zf: zipfile.ZipFile, size: int, header: dict, host: bool = False) -> list:
+    "Every array of the open checkpoint `zf`, in the order of its header (as numpy arrays, with `host`)."
+    return [_read_array(path, zf, size, record, host) for record in header["arrays"]]
 
-# %% ../nbs/05_io.qmd 503
+# %% ../nbs/05_io.qmd 505
 def checkpoint_info(
     path: str | os.PathLike,  # a file written by `save` or `save_states`
 ) -> dict:
@@ -343,7 +345,7 @@ def checkpoint_info(
     with _open(path) as (_, header, _):
         return header
 
-# %% ../nbs/05_io.qmd 519
+# %% ../nbs/05_io.qmd 521
 def save(
     path: str | os.PathLike,   # the file to write, e.g. "model.ham"
     ham: HAM,                  # the network to save, spec and arrays
@@ -364,7 +366,7 @@ def save(
     header = _header("ham", records, meta=meta, spec=spec, spec_error=spec_error)
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 553
+# %% ../nbs/05_io.qmd 555
 def _fill(path: Path, template, records: list[dict], arrays: list, *, check_dtypes: bool):
     "`template` with its array leaves replaced by `arrays`, checked against their records' places and shapes."
     flat, treedef = jax.tree_util.tree_flatten_with_path(template)
@@ -402,26 +404,55 @@ def _abstract_ham(path: Path, header: dict) -> HAM:
     except SpecError as e:
         raise CheckpointError(f"cannot rebuild the HAM saved in {path}: {e}") from e
 
-# %% ../nbs/05_io.qmd 593
+# %% ../nbs/05_io.qmd 595
 def load(
     path: str | os.PathLike,   # a file written by `save`
     *,
     template: PyTree | None = None,  # a HAM (or abstract HAM) of the saved structure; needed only without a spec
+    sharding: jax.sharding.Sharding | Callable | PyTree | None = None,  # where the arrays go; None: the default device
 ) -> HAM:
-    "The HAM saved at `path`, rebuilt from its spec (or shaped like `template`), every array as saved."
+    "The HAM saved at `path`, rebuilt from its spec (or shaped like `template`), every array as saved, placed by `sharding`."
     path = Path(path)
     try:
         with _open(path, "ham") as (zf, header, size):
             legacy = template is None and isinstance(header["spec"], dict) and header["spec"].get("format") == "hamux.spec/1"
             target = None if legacy else _abstract_ham(path, header) if template is None else template
-            arrays = _read_arrays(path, zf, size, header)
+            arrays = _read_arrays(path, zf, size, header, host=sharding is not None and not legacy)
     except MemoryError as e:
         raise CheckpointError(f"{path}: there is not enough memory to load it ({e}).") from e
     if legacy:
-        return _from_hamux_03(path, header, arrays)
-    return _fill(path, target, header["arrays"], arrays, check_dtypes=template is not None)
+        ham = _from_hamux_03(path, header, arrays)
+    else:
+        ham = _fill(path, target, header["arrays"], arrays, check_dtypes=template is not None)
+    return ham if sharding is None else _place(path, ham, sharding)
 
-# %% ../nbs/05_io.qmd 621
+# %% ../nbs/05_io.qmd 625
+def _place(path: Path, ham, sharding):
+    "`ham` with every array (on the host) placed by `sharding`: one `Sharding`, a pytree of them, or a function of `ham`."
+    if callable(sharding) and not isinstance(sharding, jax.sharding.Sharding):
+        sharding = sharding(ham)
+    if not isinstance(sharding, jax.sharding.Sharding):
+        try:
+            jax.tree_util.tree_structure(ham).flatten_up_to(sharding)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"`sharding` for {path} must be one `jax.sharding.Sharding`, or a pytree of them shaped "
+                             "like the HAM (None where a field is not an array); build it with "
+                             "`hamux.sharding.ham_shardings(ham, mesh)`, or pass a function of the HAM.") from e
+    def put(x, s):
+        if not (eqx.is_array(x) or isinstance(x, np.ndarray)):
+            return x
+        s = sharding if isinstance(sharding, jax.sharding.Sharding) else s
+        if not isinstance(s, jax.sharding.Sharding):
+            raise ValueError(f"`sharding` for {path} gives {s!r} for an array of shape {x.shape}; every array "
+                             "needs a `jax.sharding.Sharding`.")
+        if isinstance(x, np.ndarray):
+            return jax.make_array_from_callback(x.shape, s, lambda index: x[index])
+        return jax.device_put(x, s)
+    if isinstance(sharding, jax.sharding.Sharding):
+        return jax.tree_util.tree_map(lambda x: put(x, sharding), ham)
+    return jax.tree_util.tree_map(put, ham, sharding)
+
+# %% ../nbs/05_io.qmd 660
 _PARAMS_03 = re.compile(r"\.params\['(\w+)'\]$")
 
 def _from_hamux_03(path: Path, header: dict, arrays: list) -> HAM:
@@ -449,7 +480,7 @@ def _from_hamux_03(path: Path, header: dict, arrays: list) -> HAM:
                               "with that version and save it again.")
     return jax.tree_util.tree_unflatten(treedef, leaves)
 
-# %% ../nbs/05_io.qmd 1139
+# %% ../nbs/05_io.qmd 1193
 def save_states(
     path: str | os.PathLike,   # the file to write, e.g. "states.ham"
     xs: Mapping | list,        # one array per layer, as `init_states` and `descend` give them
@@ -473,7 +504,7 @@ def save_states(
     header = {**_header("states", records, meta=meta), "container": container}
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 1165
+# %% ../nbs/05_io.qmd 1219
 def load_states(
     path: str | os.PathLike,   # a file written by `save_states`
 ) -> dict | list:
