@@ -17,7 +17,9 @@ import jax.numpy as jnp
 import lineax as lx
 from jaxtyping import Array, Float
 
-# %% ../nbs/03b_adjoints.qmd 109
+from .solvers import _error_if  # a run-time check that neither gathers a sharded tree nor hangs a device
+
+# %% ../nbs/03b_adjoints.qmd 111
 def _names(parts: Mapping | Sequence) -> list:
     "The keys of a dict of layers or states, or the positions of a list of them."
     return list(parts) if isinstance(parts, Mapping) else list(range(len(parts)))
@@ -30,7 +32,7 @@ def _as_dict(tree: Mapping | Sequence) -> dict:
     "A dict or list of states as a dict by name (positions for a list)."
     return {k: tree[k] for k in _names(tree)}
 
-# %% ../nbs/03b_adjoints.qmd 124
+# %% ../nbs/03b_adjoints.qmd 126
 def equilibrium_residual(
     ham,          # the HAM (anything with `neurons`, `_layers()` and `_updates(xs)`)
     xs0,          # the initial states of one sample: where the clamped units are held
@@ -47,7 +49,7 @@ def equilibrium_residual(
         return xs0[k] - xs[k] if m is True else jnp.where(m, xs0[k] - xs[k], free)
     return _like(ham.neurons, {k: one(k, layer) for k, layer in ham._layers()})
 
-# %% ../nbs/03b_adjoints.qmd 223
+# %% ../nbs/03b_adjoints.qmd 225
 class AbstractAdjoint(eqx.Module):
     "How the states that `descend` returns are differentiated; pass one as `adjoint=`."
 
@@ -76,7 +78,7 @@ class UnrolledAdjoint(AbstractAdjoint):
         del residual, held
         return forward(ham, xs)
 
-# %% ../nbs/03b_adjoints.qmd 277
+# %% ../nbs/03b_adjoints.qmd 279
 _FINAL_ONLY = {"return_trace": "`return_trace=False`", "save": "a `save=` that keeps no energies or states"}
 
 def _nondiff(tree):
@@ -105,7 +107,7 @@ def _at_equilibrium_bwd(_, grad, perturbed, params, xstar, residual, adjoint, he
     _, vjp_params = eqx.filter_vjp(lambda p: residual(p[0], p[1], xstar), params)
     return vjp_params(_like(xstar, w))[0]
 
-# %% ../nbs/03b_adjoints.qmd 310
+# %% ../nbs/03b_adjoints.qmd 312
 class AbstractEquilibriumAdjoint(AbstractAdjoint):
     "An adjoint that differentiates the final states at the equilibrium; it stores nothing of the descent."
 
@@ -125,7 +127,7 @@ class AbstractEquilibriumAdjoint(AbstractAdjoint):
     def _adjoint_vector(self, AT: Callable, g: dict, *, held: tuple, ham, residual, xs0, xstar, r) -> dict:
         "The adjoint vector `w` of @eq-adjoint, by layer, from `AT(w) = (∂R/∂x)ᵀ w`, `g = ∂ℓ/∂x*` and `r = R(x*)`."
 
-# %% ../nbs/03b_adjoints.qmd 345
+# %% ../nbs/03b_adjoints.qmd 347
 _DEFAULT_SOLVER = lx.GMRES(rtol=1e-5, atol=1e-5, max_steps=100)
 _HOW_TO_FIX = ("Either the descent had not reached an equilibrium (give `descend` more steps or a `tol`), or "
                "the linear solve needs more room: raise `max_steps` (or `restart`) of the lineax solver, loosen "
@@ -153,7 +155,7 @@ def _legacy_solver(solver, tol, max_iters) -> lx.AbstractLinearSolver:
                   f"`ImplicitAdjoint(linear_solver={spelling})`.", DeprecationWarning, stacklevel=3)
     return new
 
-# %% ../nbs/03b_adjoints.qmd 375
+# %% ../nbs/03b_adjoints.qmd 377
 class ImplicitAdjoint(AbstractEquilibriumAdjoint):
     r"""Differentiate the equilibrium, not the steps: $\frac{d\ell}{d\theta} = w^\top \frac{\partial R}{\partial \theta}$ with $\left(\frac{\partial R}{\partial x}\right)^{\!\top} w = -\frac{\partial \ell}{\partial x^*}$, solved by lineax."""
     linear_solver: lx.AbstractLinearSolver  # a lineax solver for the adjoint system, e.g. `lineax.GMRES(rtol=…, atol=…)`
@@ -185,9 +187,9 @@ class ImplicitAdjoint(AbstractEquilibriumAdjoint):
     def _adjoint_vector(self, AT, g, *, held, r, **_):
         if self.max_residual is not None:
             far = jnp.max(jnp.stack([jnp.max(jnp.abs(v), initial=0.0) for v in r.values()]))
-            g = eqx.error_if(g, far > self.max_residual, f"`ImplicitAdjoint(max_residual={self.max_residual})`: the "
-                             "descent ended further from its equilibrium than that, so the implicit gradient would be "
-                             "wrong; give `descend` more steps or a `tol`, or use `adjoint=UnrolledAdjoint()`.")
+            g = _error_if(g, far > self.max_residual, 0, [f"`ImplicitAdjoint(max_residual={self.max_residual})`: the "
+                          "descent ended further from its equilibrium than that, so the implicit gradient would be "
+                          "wrong; give `descend` more steps or a `tol`, or use `adjoint=UnrolledAdjoint()`."])
         free = [k for k in g if k not in held]
         fill = lambda w: {k: w[k] if k in w else jnp.zeros_like(g[k]) for k in g}   # zero on held layers
         w = {}
@@ -196,14 +198,14 @@ class ImplicitAdjoint(AbstractEquilibriumAdjoint):
             op = lx.FunctionLinearOperator(lambda w: {k: AT(fill(w))[k] for k in free}, jax.eval_shape(lambda: b))
             sol = lx.linear_solve(op, b, self.linear_solver, throw=False)
             w = sol.value
-            if self.throw:
-                for name, what in _FAILURES.items():
-                    w = eqx.error_if(w, sol.result == getattr(lx.RESULTS, name),
-                                     f"the adjoint solve of `ImplicitAdjoint` {what}. {_HOW_TO_FIX}")
+            if self.throw:   # one check on a scalar, so a batch-sharded cotangent is not gathered to one device
+                codes = jnp.stack([sol.result == getattr(lx.RESULTS, name) for name in _FAILURES])
+                w = _error_if(w, jnp.any(codes), jnp.argmax(codes),
+                              [f"the adjoint solve of `ImplicitAdjoint` {what}. {_HOW_TO_FIX}" for what in _FAILURES.values()])
         ATw = AT(fill(w))                                    # held rows: w_c = (∂R_f/∂x_c)ᵀ w_f + g_c
         return {k: ATw[k] + g[k] if k in held else w[k] for k in g}
 
-# %% ../nbs/03b_adjoints.qmd 553
+# %% ../nbs/03b_adjoints.qmd 555
 class OneStepAdjoint(AbstractEquilibriumAdjoint):
     r"""An approximate gradient at the equilibrium (Jacobian-free backpropagation): $w \approx \tau\, \partial\ell/\partial x^*$ on free units, no linear solve."""
 
