@@ -496,7 +496,7 @@ class ConvSynapse(AbstractSynapse):
         return cls(_normal(wkey, (kh, kw, c1, c2), scale), strides=strides, padding=padding, pool=pool,
                    pool_size=pool_size, pool_strides=pool_strides, b=_normal(bkey, (c2,), scale) if bias else None)
 
-# %% ../nbs/02_synapses.qmd 1102
+# %% ../nbs/02_synapses.qmd 1112
 _HIDDEN_BY_NAME = {"softmax": "LagrSoftmax(beta=1.0)", "repu": "LagrRepu(n=2)", "relu": "LagrRepu(n=2)",
                    "exp": "LagrExp(beta=1.0)", "ghostmax": "LagrGhostmax()"}
 
@@ -552,7 +552,7 @@ def _unit_rows(Xi: Float[Array, "... D"]) -> Float[Array, "... D"]:
     sq = jnp.sum(Xi * Xi, axis=-1, keepdims=True)
     return Xi * jax.lax.rsqrt(jnp.where(sq > 0, sq, 1.0))
 
-# %% ../nbs/02_synapses.qmd 1168
+# %% ../nbs/02_synapses.qmd 1178
 class HopfieldSynapse(AbstractSynapse):
     "Dense associative memory on one or more layers: `K` memories `Ξ` and a hidden Lagrangian `L_h`, `E = -L_h(Ξ g)`."
     Xi: Float[Array, "K D"]                  # one memory per row, over the flattened (concatenated) layers
@@ -614,7 +614,7 @@ class HopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype, beta=beta, kind=kind, n=n)
 
-# %% ../nbs/02_synapses.qmd 1436
+# %% ../nbs/02_synapses.qmd 1446
 class TokenHopfieldSynapse(AbstractSynapse):
     "One dense associative memory shared by every token: `K` memories `Ξ` over the last axis, `E = -Σ_t L_h(Ξ g_t)`."
     Xi: Float[Array, "K D"]                  # one memory per row, over a token's D features
@@ -675,7 +675,7 @@ class TokenHopfieldSynapse(AbstractSynapse):
         return cls(_normal(key, (int(n_memories), D), 1 / math.sqrt(D)), lagrangian=lagrangian, normalize=normalize,
                    matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1633
+# %% ../nbs/02_synapses.qmd 1643
 def _check_mask(mask):
     "Raise a `ValueError` unless `mask` is None or a boolean (N_q, N_k) array."
     if mask is not None and (jnp.ndim(mask) != 2 or jnp.result_type(mask) != jnp.bool_):
@@ -716,7 +716,7 @@ def _check_tokens(wq_shape, wk_shape, mask, g_query, g_key):
                          f"and {mask.shape[1]} key tokens, got shapes {g_query.shape} and {g_key.shape} "
                          f"({_n_tokens(g_query.shape)} and {_n_tokens(g_key.shape)} tokens).")
 
-# %% ../nbs/02_synapses.qmd 1676
+# %% ../nbs/02_synapses.qmd 1686
 class AttentionSynapse(AbstractSynapse):
     "Energy Transformer attention between a query and a key token layer (the same layer for self-attention)."
     Wq: Float[Array, "H Dq Y"]               # query projection of each head
@@ -779,7 +779,7 @@ class AttentionSynapse(AbstractSynapse):
         Wq, Wk = _normal(qkey, (n_heads, Dq, Y), 1 / math.sqrt(Dq)), _normal(kkey, (n_heads, Dk, Y), 1 / math.sqrt(Dk))
         return cls(Wq, Wk, beta=beta, mask=mask, qk_norm=qk_norm, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 1914
+# %% ../nbs/02_synapses.qmd 1924
 class _NdimOf:
     "A class attribute that is None on the class and the `ndim` of field `name`, less `extra` axes, on an instance."
     def __init__(self, name: str, extra: int = 0):
@@ -788,7 +788,7 @@ class _NdimOf:
     def __get__(self, obj, objtype=None) -> int | None:
         return None if obj is None else jnp.ndim(getattr(obj, self.name)) - self.extra
 
-# %% ../nbs/02_synapses.qmd 1925
+# %% ../nbs/02_synapses.qmd 1935
 class TensorSynapse(AbstractSynapse):
     "A many-body synapse: the multilinear energy `-Σ T_ij..l g1_i g2_j .. gk_l` of `T.ndim` flattened layers."
     T: Float[Array, "*dims"]                 # one axis per connected layer
@@ -823,7 +823,7 @@ class TensorSynapse(AbstractSynapse):
         dims = tuple(math.prod(_as_shape(s)) for s in shapes)
         return cls(_normal(key, dims, 1 / math.sqrt(math.prod(dims[:-1]))), matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 2011
+# %% ../nbs/02_synapses.qmd 2021
 class DenseTensorSynapseWithHiddenLayer(AbstractSynapse):
     "A many-body synapse behind a hidden layer: `E = -Σ_h L_h(u_h)`, `u_hμ = Σ W_hμi..l g1_i .. gk_l` (hamux 0.1's name)."
     W: Float[Array, "H K *dims"]             # heads, hidden units, then one axis per flattened layer
@@ -876,7 +876,7 @@ class DenseTensorSynapseWithHiddenLayer(AbstractSynapse):
         return cls(_normal(key, (int(n_heads), int(n_hidden), *dims), 1 / math.sqrt(math.prod(dims))),
                    lagrangian=lagrangian, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 2131
+# %% ../nbs/02_synapses.qmd 2141
 class BinaryMixerSynapse(AbstractSynapse):
     "Two token layers mixed by one tensor behind a hidden layer: `E = -Σ_h L_h(m_h)`, `m_hμ = Σ_t ga_tᵀ W_hμ gb_t` (hamux 0.1)."
     W: Float[Array, "H K Da Db"]             # heads, hidden units, features of the two layers
