@@ -20,7 +20,7 @@ from typing_extensions import TypeAliasType
 from .adjoint import AbstractAdjoint, UnrolledAdjoint, equilibrium_residual
 from .neurons import NeuronLayer
 from .solvers import (RESULTS, AbstractSolver, AdaptiveEuler, DescentProblem, DescentResult, Euler, Save,
-                           _message, _positive)
+                           _error_if, _message, _positive)
 from .synapses import LazySynapse
 
 # %% ../nbs/03_ham.qmd 115
@@ -445,26 +445,39 @@ def _diagnose(ham, xs0, xs, out, batched: bool):
                       jnp.where(code == RESULTS.nonfinite_parameter, first_param, -1))
     return code.astype(jnp.int32), cause.astype(jnp.int32)
 
-def _raise_failures(xs, code, cause, causes: tuple[str, ...], n_layers: int):
+def _raise_failures(xs, code, cause, causes: tuple[str, ...], n_layers: int, solver=None, mesh=None):
     "`xs`, with a run-time error carrying the message of the first failed sample, if any failed."
     failed = ~((code == RESULTS.converged) | (code == RESULTS.steps_completed))
     first = jnp.argmax(failed.reshape(-1))
     c, j = code.reshape(-1)[first], cause.reshape(-1)[first]
     fix = " (Pass `throw=False` to get the result anyway, with a code and a message for every sample.)"
-    msgs = [f"`descend`: {_message(r)}{fix}" for r in RESULTS]
+    msgs = [f"`descend`: {_message(r, solver=solver)}{fix}" for r in RESULTS]
     msgs += [f"`descend`: {_message(RESULTS.nonfinite_input if i < n_layers else RESULTS.nonfinite_parameter, name)}"
              for i, name in enumerate(causes)]
     index = jnp.where(j >= 0, len(RESULTS) + j, c)
-    return eqx.branched_error_if(xs, jnp.any(failed), index, msgs)
+    return _error_if(xs, jnp.any(failed), index, msgs, mesh)   # no gather of sharded states, no hung device
 
-# %% ../nbs/03_ham.qmd 940
+def _mesh_of(tree):
+    "The mesh of the first concrete array of `tree` laid out by a `NamedSharding` over several devices, or None."
+    for a in jax.tree.leaves(tree):
+        if (s := _placement(a)) is not None:
+            return s.mesh
+    return None
+
+def _placement(x):
+    "`x`'s `NamedSharding` if `x` is a concrete array laid out over several devices, else None."
+    s = getattr(x, "sharding", None) if isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) else None
+    return s if isinstance(s, jax.sharding.NamedSharding) and s.mesh.size > 1 else None
+
+# %% ../nbs/03_ham.qmd 952
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, tol, save: Save,
-             adjoint: AbstractAdjoint, batched: bool, throw: bool, causes: tuple[str, ...]):
-    "The descent of every sample, its codes diagnosed, raising on failures when `throw`."
+             adjoint: AbstractAdjoint, batched: bool, throw: bool, causes: tuple[str, ...],
+             placements: tuple = (), mesh=None):
+    "The descent of every sample, its codes diagnosed, raising on failures when `throw`; states keep their layout."
     held = tuple(k for k, m in masks.items() if m is True)
     if tol is not None:
-        tol = eqx.error_if(tol, ~(tol >= 0), "`tol` of `descend` must be a non-negative number.")
+        tol = _error_if(tol, ~(tol >= 0), 0, ["`tol` of `descend` must be a non-negative number."], mesh)
 
     def one(masks, xs):
         def forward(ham, xs):
@@ -473,12 +486,15 @@ def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, 
         return adjoint.run(forward, jtu.Partial(equilibrium_residual, masks=masks), ham, xs, held=held)
 
     xs_end, out = _per_sample(one, ham.neurons, masks, batched, xs)
+    layout = dict(zip(_names(xs_end), placements or [None] * len(xs_end)))
+    xs_end = _like(xs_end, {k: xs_end[k] if s is None else jax.lax.with_sharding_constraint(xs_end[k], s)
+                            for k, s in layout.items()})
     code, cause = _diagnose(ham, xs, xs_end, out, batched)
     if throw:
-        xs_end = _raise_failures(xs_end, code, cause, causes, len(ham.neurons))
+        xs_end = _raise_failures(xs_end, code, cause, causes, len(ham.neurons), solver, mesh)
     return xs_end, out, code, cause
 
-# %% ../nbs/03_ham.qmd 966
+# %% ../nbs/03_ham.qmd 982
 def _count(name: str, value) -> int:
     "`value` as a non-negative int: a Python or numpy int or a concrete integer JAX scalar."
     if isinstance(value, jax.core.Tracer):
@@ -527,7 +543,7 @@ def _solver_for(solver, dt):
         return Euler(_positive("dt", dt, "descend"))
     return AdaptiveEuler() if solver is None else solver
 
-# %% ../nbs/03_ham.qmd 1017
+# %% ../nbs/03_ham.qmd 1033
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis
@@ -578,12 +594,13 @@ def descend(
     causes = tuple(repr(k) for k in names) + tuple(f"`{path}`" for path, _ in _param_paths(ham))
     if max_steps == 0:
         return _no_steps(ham, xs, bs, save, solver, tol, causes)
+    placements = tuple(_placement(xs[k]) for k in names)   # concrete sharded states come back laid out alike
     xs_end, out, code, cause = _descend(ham, xs, masks, solver, max_steps, tol, save, adjoint, bs is not None,
-                                        bool(throw), causes)
+                                        bool(throw), causes, placements, _mesh_of((xs, ham)))
     return DescentResult(_like(ham.neurons, {k: xs_end[k] for k in names}), out.energies, out.trajectory,
                          out.n_steps, out.n_grads, out.max_update, code, cause, causes, solver, tol)
 
-# %% ../nbs/03_ham.qmd 1077
+# %% ../nbs/03_ham.qmd 1094
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)
