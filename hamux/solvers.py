@@ -76,14 +76,15 @@ class DescentProblem(eqx.Module):
 
     def step(self, xs, v, h, layers: Sequence[Name] | None = None):
         "The Euler move `x + h * v` of every layer (or of `layers` only); the one step all of hamux takes."
-        move = set(self.names if layers is None else layers)
+        # a layer held whole is passed through as it is, so XLA sees that it (and all it feeds) stays constant
+        move = set(self.names if layers is None else layers) - {k for k in self.names if self.masks[k] is True}
         return self.pack({k: xs[k] + (h * v[k]).astype(xs[k].dtype) if k in move else xs[k] for k in self.names})
 
     def max_update(self, v) -> Float[Array, ""]:
         "The largest |v| over all units of all layers: what `tol` is compared with."
         return jnp.max(jnp.stack([jnp.max(jnp.abs(a), initial=0.0) for a in jax.tree.leaves(v)]))
 
-# %% ../nbs/03a_solvers.qmd 179
+# %% ../nbs/03a_solvers.qmd 180
 def _as_steps(states):
     "`states` as True, False or a sorted tuple of distinct non-negative step numbers."
     if isinstance(states, (bool, np.bool_)):
@@ -150,7 +151,7 @@ class Save(eqx.Module):
             traj = jax.tree.unflatten(jax.tree.structure(xs), leaves)
         return Ebuf, traj
 
-# %% ../nbs/03a_solvers.qmd 264
+# %% ../nbs/03a_solvers.qmd 265
 class RESULTS(enum.IntEnum):
     "Why a sample's descent ended; `converged` and `steps_completed` are successes."
     converged = 0            # the largest update fell below `tol`
@@ -193,7 +194,7 @@ def _message(code: int, cause: str | None = None, solver=None) -> str:
         text = f"{what} {cause} holds NaN or inf. " + text.split(". ", 1)[1]
     return text
 
-# %% ../nbs/03a_solvers.qmd 328
+# %% ../nbs/03a_solvers.qmd 329
 class SolverOutput(eqx.Module):
     "What a solver's `run` returns for one sample."
     xs: Any                                     # the final states
@@ -251,7 +252,7 @@ def _error_if(tree, pred, index, msgs: Sequence[str], mesh=None):
     token = raise_(token, pred, index)
     return jax.tree.map(lambda a: a + token.astype(a.dtype) if eqx.is_inexact_array(a) else a, tree)
 
-# %% ../nbs/03a_solvers.qmd 410
+# %% ../nbs/03a_solvers.qmd 411
 class Euler(AbstractSolver):
     "Fixed steps `x ← x + dt·u/tau`. Energy never increases: not guaranteed (only for a small enough `dt`)."
     energy_never_increases: ClassVar[bool] = False
@@ -299,7 +300,7 @@ class Euler(AbstractSolver):
         energies, trajectory = save.finish(buffers, n, E_last, xs)
         return SolverOutput(xs, n, n, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 467
+# %% ../nbs/03a_solvers.qmd 468
 class DescentResult(eqx.Module):
     "The outcome of `descend`: final states, what was saved, and per sample the counts and a result code."
     xs: Any                              # final states, one per layer (with a batch axis if the input had one)
@@ -352,7 +353,7 @@ class DescentResult(eqx.Module):
     def __getitem__(self, i):  # `descend(...)[0]` is the final states, `[1]` the energies
         return (self.xs, self.energies)[i]
 
-# %% ../nbs/03a_solvers.qmd 558
+# %% ../nbs/03a_solvers.qmd 559
 _EPS32 = float(np.finfo(np.float32).eps)
 
 class AdaptiveEuler(AbstractSolver):
@@ -396,7 +397,8 @@ class AdaptiveEuler(AbstractSolver):
             buffers = save.record(c["buffers"], c["i"], c["E"], c["xs"])
             new = problem.step(c["xs"], c["v"], c["h"])
             E, S, xhats, dE, v = problem.energy_terms_and_updates(new)
-            inner = lambda dE: sum((jnp.vdot(dE[k], xhats[k] - c["xhats"][k]) for k in problem.names), jnp.zeros(()))
+            free = [k for k in problem.names if problem.masks[k] is not True]   # a held layer's xhat does not move
+            inner = lambda dE: sum((jnp.vdot(dE[k], xhats[k] - c["xhats"][k]) for k in free), jnp.zeros(()))
             slope, slope_new = inner(c["dE"]), inner(dE)
             change, noise = E - c["E"], self.rounding * _EPS32 * jnp.maximum(S, c["S"])
             change = jnp.where(jnp.abs(change) <= noise, 0.5 * (slope + slope_new), change)  # the rounding regime
@@ -422,7 +424,7 @@ class AdaptiveEuler(AbstractSolver):
         energies, trajectory = save.finish(c["buffers"], c["i"], c["E"], c["xs"])
         return SolverOutput(c["xs"], c["i"], c["i"] + 1, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 639
+# %% ../nbs/03a_solvers.qmd 641
 def _colour_layers(problem: DescentProblem) -> tuple[tuple[Name, ...], ...]:
     "Groups of layers, no two of which share a synapse: a greedy colouring of the layer graph, in layer order."
     names = problem.names
