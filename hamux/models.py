@@ -190,11 +190,10 @@ def hopfield_classifier(
     ham = HAM(neurons, {"memory": memory}, [(("image", "label"), "memory")], key=key)
     return Model(ham, inputs=("image",), output="label")
 
-# %% ../nbs/11_models.qmd 434
+# %% ../nbs/11_models.qmd 435
 def _per_layer(value, n: int, name: str) -> list:
-    "`value` for each of `n` convolutions: a list of n values, or one value repeated."
-    if isinstance(value, list) or (isinstance(value, tuple) and len(value) == n and n > 1
-                                   and not all(isinstance(v, int) for v in value)):
+    "`value` for each of `n` convolutions: a list of n values, or one value (a tuple too) repeated."
+    if isinstance(value, list):
         if len(value) != n:
             raise ValueError(f"`{name}` has {len(value)} entries but there are {n} convolutions (`channels`); give one "
                              f"value for all, or a list of {n}.")
@@ -261,7 +260,7 @@ def conv_ham(
         connections.append(((below, "label"), "memory"))
     return Model(HAM(neurons, synapses, connections, key=keys[-1]), inputs=("image",), output="label")
 
-# %% ../nbs/11_models.qmd 561
+# %% ../nbs/11_models.qmd 562
 @_recorded
 def energy_transformer(
     n_tokens: int = 16,                             # N
@@ -292,7 +291,7 @@ def energy_transformer(
     ham = HAM(neurons, synapses, [(("tokens", "tokens"), "attention"), (("tokens",), "memory")], key=key)
     return Model(ham)
 
-# %% ../nbs/11_models.qmd 627
+# %% ../nbs/11_models.qmd 628
 _MODELS: dict[str, Callable[..., Model]] = {}
 MODELS: Mapping[str, Callable[..., Model]] = types.MappingProxyType(_MODELS)  # name -> builder, read-only
 
@@ -350,7 +349,7 @@ for _data, _shape, _shapes in (("mnist", (28, 28, 1), (64, 128)), ("cifar", (32,
                        image=LagrTanh(beta=1.0), label=LagrSoftmax(beta=1.0), n_hidden=None, n_memories=1000,
                        lagrangian=LagrRepu(n=2))
 
-# %% ../nbs/11_models.qmd 735
+# %% ../nbs/11_models.qmd 736
 _META_KEY = "hamux.models"
 
 def save_model(
