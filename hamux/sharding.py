@@ -3,7 +3,7 @@
 # %% auto 0
 __all__ = ['DEFAULT_RULES', 'make_mesh', 'shard_batch', 'ham_shardings', 'shard_ham']
 
-# %% ../nbs/12_scaling.qmd 64
+# %% ../nbs/12_scaling.qmd 63
 import fnmatch
 import math
 from collections.abc import Mapping, Sequence
@@ -18,7 +18,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .synapses import HopfieldSynapse, LinearSynapse, LinearSynapseWithBias
 
-# %% ../nbs/12_scaling.qmd 108
+# %% ../nbs/12_scaling.qmd 107
 def make_mesh(
     axes: Mapping[str, int] | None = None,  # mesh axis name -> size, one of them may be -1 (the rest); None: {"data": -1}
     *,
@@ -46,7 +46,7 @@ def make_mesh(
     return jax.make_mesh(tuple(int(v) for v in axes.values()), tuple(axes), devices=devices,
                          axis_types=(jax.sharding.AxisType.Auto,) * len(axes))
 
-# %% ../nbs/12_scaling.qmd 160
+# %% ../nbs/12_scaling.qmd 159
 def _spec(axis, ndim: int) -> PartitionSpec:
     "A `PartitionSpec` splitting the first axis along `axis` (None: not at all), for an array of `ndim` axes."
     return PartitionSpec(*([axis] + [None] * (ndim - 1))) if ndim else PartitionSpec()
@@ -76,7 +76,7 @@ def shard_batch(
         return jax.make_array_from_process_local_data(sharding, np.asarray(x))
     return jtu.tree_map_with_path(place, tree)
 
-# %% ../nbs/12_scaling.qmd 220
+# %% ../nbs/12_scaling.qmd 219
 DEFAULT_RULES = (
     ((HopfieldSynapse, "Xi"), PartitionSpec("model", None)),
     ((LinearSynapse, "W"), PartitionSpec(None, "model")),
