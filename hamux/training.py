@@ -5,6 +5,7 @@ __all__ = ['equilibrium', 'readout', 'NonFiniteTrainingError', 'fit']
 
 # %% ../nbs/08_training.qmd 32
 import math
+import warnings
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,13 +17,17 @@ import jax.random as jr
 import jax.tree_util as jtu
 import optax
 from jaxtyping import Array, Float, PRNGKeyArray
-from tqdm.auto import tqdm
+from tqdm import TqdmWarning
+
+with warnings.catch_warnings():  # in a Jupyter kernel without ipywidgets, tqdm.auto warns and uses its text bar
+    warnings.simplefilter("ignore", TqdmWarning)
+    from tqdm.auto import tqdm
 
 from .adjoint import AbstractAdjoint, ImplicitAdjoint, OneStepAdjoint, UnrolledAdjoint
 from .ham import HAM, descend
 from .io import save
 
-# %% ../nbs/08_training.qmd 82
+# %% ../nbs/08_training.qmd 87
 def _names(parts) -> list:
     "The keys of a dict of layers or states, or the positions of a list of them."
     return list(parts) if isinstance(parts, Mapping) else list(range(len(parts)))
@@ -34,7 +39,7 @@ def _batch_sharding(x):
         return None
     return jax.sharding.NamedSharding(s.mesh, jax.sharding.PartitionSpec(s.spec[0]))
 
-# %% ../nbs/08_training.qmd 105
+# %% ../nbs/08_training.qmd 110
 def equilibrium(
     ham: HAM,                       # the network to descend
     xs: Any,                        # initial states, one per layer, single or with a leading batch axis
@@ -51,7 +56,7 @@ def equilibrium(
     return descend(ham, xs, steps, dt, solver=solver, max_steps=max_steps, clamp=clamp, tol=tol,
                    return_trace=False, adjoint=adjoint)[0]
 
-# %% ../nbs/08_training.qmd 248
+# %% ../nbs/08_training.qmd 253
 def readout(
     ham: HAM,                          # the network
     inputs: Mapping[Hashable, Array],  # the state of each clamped layer, by name; a leading batch axis for a batch
@@ -85,7 +90,7 @@ def readout(
                       tol=tol, adjoint=adjoint)
     return ham.activations(out)[layer] if activations else out[layer]
 
-# %% ../nbs/08_training.qmd 335
+# %% ../nbs/08_training.qmd 340
 class NonFiniteTrainingError(FloatingPointError):
     "`fit` met a non-finite loss or gradient; `.model` is the model before that batch, `.history` the epochs done."
 
@@ -93,7 +98,7 @@ class NonFiniteTrainingError(FloatingPointError):
         super().__init__(message)
         self.epoch, self.batch, self.model, self.history = epoch, batch, model, history
 
-# %% ../nbs/08_training.qmd 345
+# %% ../nbs/08_training.qmd 350
 def _split_loss(out, has_aux: bool):
     "`(loss, metrics)` from what `loss_fn` returned; a `ValueError` naming `loss_fn` if it is not a scalar loss."
     if has_aux:
@@ -142,7 +147,7 @@ def _not_finite(loss, finite, params, epoch: int, batch: int) -> str | None:
                 "for operations with infinite slopes (sqrt or log at zero); `err.model` is the model before this batch.")
     return None
 
-# %% ../nbs/08_training.qmd 402
+# %% ../nbs/08_training.qmd 407
 def _check_fit_args(model, batches, optimizer, epochs, checkpoint_dir):
     if not callable(batches):
         raise ValueError("`batches` must be a function of a PRNG key that returns one epoch of `(x, y)` batches, "
@@ -184,7 +189,7 @@ def _json_metrics(metrics: dict) -> dict:
     "The metrics with every non-finite number as None, which JSON writes as null."
     return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in metrics.items()}
 
-# %% ../nbs/08_training.qmd 450
+# %% ../nbs/08_training.qmd 455
 def fit(
     model: eqx.Module,      # the HAM (or any module) to train
     loss_fn: Callable,      # loss_fn(model, x, y) -> scalar loss, or (loss, dict of metrics) with `has_aux`

@@ -440,7 +440,7 @@ def source_html(source: str, text: str, page_href: str) -> str:
 
 # ---------------------------------------------------------------- README
 def readme(nb: dict) -> str:
-    "Markdown for README.md from the executed index notebook: prose, code and plain outputs."
+    "Markdown for README.md from the executed index notebook: prose, code and plain outputs (stdout, not stderr)."
     import yaml
 
     parts = []
@@ -465,7 +465,7 @@ def readme(nb: dict) -> str:
             for o in outs:  # markdown a cell displays (a table of chapters) is part of the prose
                 if "text/markdown" in o.get("data", {}):
                     parts.append(_repo_links(_text(o["data"]["text/markdown"])).strip())
-            text = "".join(_text(o.get("text", "")) if o.get("output_type") == "stream"
+            text = "".join(_text(o.get("text", "")) if o.get("output_type") == "stream" and o.get("name") != "stderr"
                            else _text(o.get("data", {}).get("text/plain", "")) for o in outs
                            if "text/markdown" not in o.get("data", {}))
             if text.strip():
