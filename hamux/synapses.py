@@ -876,7 +876,13 @@ class DenseTensorSynapseWithHiddenLayer(AbstractSynapse):
         return cls(_normal(key, (int(n_heads), int(n_hidden), *dims), 1 / math.sqrt(math.prod(dims))),
                    lagrangian=lagrangian, matmul_dtype=matmul_dtype)
 
-# %% ../nbs/02_synapses.qmd 2141
+# %% ../nbs/02_synapses.qmd 2151
+def _mixable(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> bool:
+    "True if two token layers (features last) have as many tokens, or one of them has a single token."
+    na, nb = _n_tokens(shape_a), _n_tokens(shape_b)
+    return na == nb or na == 1 or nb == 1
+
+# %% ../nbs/02_synapses.qmd 2165
 class BinaryMixerSynapse(AbstractSynapse):
     "Two token layers mixed by one tensor behind a hidden layer: `E = -Σ_h L_h(m_h)`, `m_hμ = Σ_t ga_tᵀ W_hμ gb_t` (hamux 0.1)."
     W: Float[Array, "H K Da Db"]             # heads, hidden units, features of the two layers
@@ -900,15 +906,19 @@ class BinaryMixerSynapse(AbstractSynapse):
         _check_matmul_dtype("BinaryMixerSynapse", self.matmul_dtype)
         _check_hidden("BinaryMixerSynapse", self.lagrangian, tuple(jnp.shape(self.W)[1:2]))
 
-    def __call__(self, g_a: Float[Array, "*n Da"], g_b: Float[Array, "*n Db"]) -> Float[Array, ""]:
-        "The energy of @eq-mixer for two token layers with as many tokens, features last."
+    def __call__(self, g_a: Float[Array, "*na Da"], g_b: Float[Array, "*nb Db"]) -> Float[Array, ""]:
+        "The energy of @eq-mixer for two token layers, features last: as many tokens, or one token paired with all."
         Da, Db = self.W.shape[2:]
         if g_a.ndim < 1 or g_b.ndim < 1 or (g_a.shape[-1], g_b.shape[-1]) != (Da, Db) or \
-                _n_tokens(g_a.shape) != _n_tokens(g_b.shape):
+                not _mixable(g_a.shape, g_b.shape):
             raise ValueError(f"BinaryMixerSynapse expects two token layers of shapes (..., {Da}) and (..., {Db}), "
-                             f"features last, with as many tokens (W has shape {self.W.shape}), got shapes "
-                             f"{g_a.shape} and {g_b.shape}.")
-        pairs = _einsum("ti,tj->ij", g_a.reshape(-1, Da), g_b.reshape(-1, Db), dtype=self.matmul_dtype)
+                             f"features last, with as many tokens or one of them a single token, which pairs with "
+                             f"every token of the other (W has shape {self.W.shape}), got shapes {g_a.shape} and "
+                             f"{g_b.shape}.")
+        A, B = g_a.reshape(-1, Da), g_b.reshape(-1, Db)
+        if len(A) != len(B):                     # one token against N: it meets the sum of the N (@eq-mixer-one)
+            A, B = (A, B.sum(0, keepdims=True)) if len(A) == 1 else (A.sum(0, keepdims=True), B)
+        pairs = _einsum("ti,tj->ij", A, B, dtype=self.matmul_dtype)
         m = _einsum("hkij,ij->hk", self.W, pairs, dtype=self.matmul_dtype)
         return -jnp.sum(jax.vmap(self.lagrangian)(m))
 
@@ -916,7 +926,7 @@ class BinaryMixerSynapse(AbstractSynapse):
     @_key_last
     def rand_init(cls,
                   shape_a: tuple[int, ...],        # the first token layer, features last
-                  shape_b: tuple[int, ...],        # the second, with as many tokens
+                  shape_b: tuple[int, ...],        # the second: as many tokens, or one of them a single token
                   *,
                   n_hidden: int,                   # K, hidden units per head
                   n_heads: int = 1,                # H
@@ -924,14 +934,15 @@ class BinaryMixerSynapse(AbstractSynapse):
                   matmul_dtype: DTypeLike | None = None,  # dtype of the products, e.g. jnp.bfloat16
                   key: PRNGKeyArray | None = None,  # random key, split once per parameter (required)
                   ) -> "BinaryMixerSynapse":
-        "`W ~ N(0, 1/(N Da Db))` of shape (n_heads, n_hidden, Da, Db) for two layers of N tokens."
+        "`W ~ N(0, 1/(N Da Db))` of shape (n_heads, n_hidden, Da, Db) for layers of N tokens (or one and N)."
         shape_a, shape_b = _as_shape(shape_a), _as_shape(shape_b)
-        if not shape_a or not shape_b or _n_tokens(shape_a) != _n_tokens(shape_b):
+        if not shape_a or not shape_b or not _mixable(shape_a, shape_b):
             raise ValueError(f"BinaryMixerSynapse connects two token layers with a feature axis (the last) and as many "
-                             f"tokens, got shapes {shape_a} and {shape_b}.")
+                             f"tokens, or one of them a single token, which pairs with every token of the other, got "
+                             f"shapes {shape_a} and {shape_b}.")
         for name, v in (("n_hidden", n_hidden), ("n_heads", n_heads)):
             if not (_is_int(v) and v >= 1):
                 raise ValueError(f"BinaryMixerSynapse: `{name}` must be a positive int, got {v!r}.")
-        N, Da, Db = _n_tokens(shape_a), shape_a[-1], shape_b[-1]
+        N, Da, Db = max(_n_tokens(shape_a), _n_tokens(shape_b)), shape_a[-1], shape_b[-1]
         return cls(_normal(key, (int(n_heads), int(n_hidden), Da, Db), 1 / math.sqrt(N * Da * Db)),
                    lagrangian=lagrangian, matmul_dtype=matmul_dtype)
