@@ -226,8 +226,11 @@ def _check_record(path: Path, i: int, r, kind: str):
            "a SHA-256 in 64 hex digits")
     if "key_impl" in r:
         _field(path, f'{at}["key_impl"]', r["key_impl"], isinstance(r["key_impl"], str), "a PRNG implementation name")
+    if "extra" in r:
+        _field(path, f'{at}["extra"]', r["extra"], r["extra"] is True and kind == "ham",
+               "true, in a HAM checkpoint (an array beside the HAM)")
 
-# %% ../nbs/05_io.qmd 378
+# %% ../nbs/05_io.qmd 381
 def _check_header(path: Path, header, kind: str | None) -> dict:
     "`header` checked for format, version, kind and the type of every field this hamux reads."
     if not isinstance(header, dict) or header.get("format") != CHECKPOINT_FORMAT:
@@ -265,7 +268,7 @@ def _read_header(path: Path, zf: zipfile.ZipFile, size: int, kind: str | None) -
                               f"read ({type(e).__name__}: {str(e)[:200]}).") from e
     return _check_header(path, header, kind)
 
-# %% ../nbs/05_io.qmd 421
+# %% ../nbs/05_io.qmd 424
 @contextlib.contextmanager
 def _open(path, kind: str | None = None):
     "Open the checkpoint at `path` once; yield `(zip, header, size)` with the header checked."
@@ -285,7 +288,7 @@ def _open(path, kind: str | None = None):
                 raise CheckpointError(f"{path} is not a hamux checkpoint: it is a zip file without a header.json.")
             yield zf, _read_header(path, zf, size, kind), size
 
-# %% ../nbs/05_io.qmd 447
+# %% ../nbs/05_io.qmd 450
 def _stored_dtype(dtype: np.dtype) -> np.dtype:
     "How `.npy` holds `dtype`: itself, or unsigned ints of its width for JAX's own dtypes (bfloat16, ...)."
     return dtype if np.dtype(dtype.str) == dtype else np.dtype(f"u{dtype.itemsize}")
@@ -309,7 +312,7 @@ def _read_npy(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, record: di
         data = fp.read(nbytes)
     return np.frombuffer(data, stored).reshape(shape, order="F" if fortran else "C")
 
-# %% ../nbs/05_io.qmd 473
+# %% ../nbs/05_io.qmd 476
 def _read_array(path: Path, zf: zipfile.ZipFile, size: int, record: dict, host: bool = False):
     "The array of `record`, checked against its size, SHA-256, dtype and shape."
     what = f"array {record.get('path', record.get('key'))!r} ({record['file']})"
@@ -337,7 +340,7 @@ def _read_arrays(path: Path, zf: zipfile.ZipFile, size: int, header: dict, host:
     "Every array of the open checkpoint `zf`, in the order of its header (as numpy arrays, with `host`)."
     return [_read_array(path, zf, size, record, host) for record in header["arrays"]]
 
-# %% ../nbs/05_io.qmd 505
+# %% ../nbs/05_io.qmd 508
 def checkpoint_info(
     path: str | os.PathLike,  # a file written by `save` or `save_states`
 ) -> dict:
@@ -345,7 +348,7 @@ def checkpoint_info(
     with _open(path) as (_, header, _):
         return header
 
-# %% ../nbs/05_io.qmd 521
+# %% ../nbs/05_io.qmd 524
 def save(
     path: str | os.PathLike,   # the file to write, e.g. "model.ham"
     ham: HAM,                  # the network to save, spec and arrays
@@ -354,19 +357,24 @@ def save(
     meta: Any = None,          # JSON data of the user's, returned by `checkpoint_info(path)["meta"]`
 ) -> Path:
     "Write `ham` (its spec and every array) to one checkpoint file, atomically: see the format above."
+    return _save_ham(path, ham, {}, overwrite=overwrite, meta=meta, stacklevel=3)
+
+def _save_ham(path, ham: HAM, extras: Mapping[str, Any], *, overwrite: bool, meta: Any, stacklevel: int = 2) -> Path:
+    "`save`, with `extras` (place -> array) stored after the HAM's arrays as records marked `\"extra\": true`."
     if Path(path).exists() and not overwrite:
         raise FileExistsError(f"{path} already exists; pass `overwrite=True` to replace it.")
     try:
         spec, spec_error = spec_of(ham), None
     except SpecError as e:
         spec, spec_error = None, str(e)
-        warnings.warn(f"saving {path} without a spec, so loading it needs a `template=`: {e}", stacklevel=2)
+        warnings.warn(f"saving {path} without a spec, so loading it needs a `template=`: {e}", stacklevel=stacklevel)
     leaves = jax.tree_util.tree_flatten_with_path(ham)[0]
-    records, arrays = _pack([({"path": jax.tree_util.keystr(kp)}, x) for kp, x in leaves if _is_array_leaf(x)])
+    items = [({"path": jax.tree_util.keystr(kp)}, x) for kp, x in leaves if _is_array_leaf(x)]
+    records, arrays = _pack(items + [({"path": k, "extra": True}, x) for k, x in extras.items()])
     header = _header("ham", records, meta=meta, spec=spec, spec_error=spec_error)
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 555
+# %% ../nbs/05_io.qmd 568
 def _fill(path: Path, template, records: list[dict], arrays: list, *, check_dtypes: bool):
     "`template` with its array leaves replaced by `arrays`, checked against their records' places and shapes."
     flat, treedef = jax.tree_util.tree_flatten_with_path(template)
@@ -404,7 +412,7 @@ def _abstract_ham(path: Path, header: dict) -> HAM:
     except SpecError as e:
         raise CheckpointError(f"cannot rebuild the HAM saved in {path}: {e}") from e
 
-# %% ../nbs/05_io.qmd 595
+# %% ../nbs/05_io.qmd 608
 def load(
     path: str | os.PathLike,   # a file written by `save`
     *,
@@ -417,16 +425,27 @@ def load(
         with _open(path, "ham") as (zf, header, size):
             legacy = template is None and isinstance(header["spec"], dict) and header["spec"].get("format") == "hamux.spec/1"
             target = None if legacy else _abstract_ham(path, header) if template is None else template
-            arrays = _read_arrays(path, zf, size, header, host=sharding is not None and not legacy)
+            records = [r for r in header["arrays"] if not r.get("extra")]   # arrays beside the HAM stay in the file
+            arrays = [_read_array(path, zf, size, r, sharding is not None and not legacy) for r in records]
     except MemoryError as e:
         raise CheckpointError(f"{path}: there is not enough memory to load it ({e}).") from e
     if legacy:
         ham = _from_hamux_03(path, header, arrays)
     else:
-        ham = _fill(path, target, header["arrays"], arrays, check_dtypes=template is not None)
+        ham = _fill(path, target, records, arrays, check_dtypes=template is not None)
     return ham if sharding is None else _place(path, ham, sharding)
 
-# %% ../nbs/05_io.qmd 625
+# %% ../nbs/05_io.qmd 633
+def _load_extras(path: str | os.PathLike) -> dict[str, jax.Array]:
+    "The arrays saved beside the HAM at `path` (records marked `\"extra\"`), by their place; every one checked."
+    path = Path(path)
+    try:
+        with _open(path, "ham") as (zf, header, size):
+            return {r["path"]: _read_array(path, zf, size, r) for r in header["arrays"] if r.get("extra")}
+    except MemoryError as e:
+        raise CheckpointError(f"{path}: there is not enough memory to load it ({e}).") from e
+
+# %% ../nbs/05_io.qmd 651
 def _place(path: Path, ham, sharding):
     "`ham` with every array (on the host) placed by `sharding`: one `Sharding`, a pytree of them, or a function of `ham`."
     if callable(sharding) and not isinstance(sharding, jax.sharding.Sharding):
@@ -452,7 +471,7 @@ def _place(path: Path, ham, sharding):
         return jax.tree_util.tree_map(lambda x: put(x, sharding), ham)
     return jax.tree_util.tree_map(put, ham, sharding)
 
-# %% ../nbs/05_io.qmd 660
+# %% ../nbs/05_io.qmd 686
 _PARAMS_03 = re.compile(r"\.params\['(\w+)'\]$")
 
 def _from_hamux_03(path: Path, header: dict, arrays: list) -> HAM:
@@ -480,7 +499,7 @@ def _from_hamux_03(path: Path, header: dict, arrays: list) -> HAM:
                               "with that version and save it again.")
     return jax.tree_util.tree_unflatten(treedef, leaves)
 
-# %% ../nbs/05_io.qmd 1193
+# %% ../nbs/05_io.qmd 1230
 def save_states(
     path: str | os.PathLike,   # the file to write, e.g. "states.ham"
     xs: Mapping | list,        # one array per layer, as `init_states` and `descend` give them
@@ -504,7 +523,7 @@ def save_states(
     header = {**_header("states", records, meta=meta), "container": container}
     return _atomic_write(path, lambda f: _write_checkpoint(f, header, arrays), overwrite=overwrite)
 
-# %% ../nbs/05_io.qmd 1219
+# %% ../nbs/05_io.qmd 1256
 def load_states(
     path: str | os.PathLike,   # a file written by `save_states`
 ) -> dict | list:

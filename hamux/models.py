@@ -2,7 +2,8 @@
 
 # %% auto 0
 __all__ = ['MODELS', 'Model', 'dense_associative_memory', 'classifier', 'hopfield_classifier', 'conv_ham', 'energy_transformer',
-           'register_model', 'build_model', 'save_model', 'load_model']
+           'EnergyTransformer', 'masked_mse', 'masked_energy_transformer', 'register_model', 'build_model',
+           'save_model', 'load_model']
 
 # %% ../nbs/11_models.qmd 31
 import dataclasses
@@ -25,14 +26,14 @@ from jaxtyping import Array, Bool, Float, PRNGKeyArray
 
 from .adjoint import AbstractAdjoint, UnrolledAdjoint
 from .ham import HAM, descend
-from .io import checkpoint_info, load, save
+from .io import _load_extras, _save_ham, checkpoint_info, load, save
 from .lagrangians import AbstractLagrangian, LagrIdentity, LagrLayerNorm, LagrRepu, LagrSoftmax, LagrTanh
 from .neurons import NeuronLayer
-from .solvers import AbstractSolver, AdaptiveEuler, DescentResult
+from .solvers import AbstractSolver, AdaptiveEuler, DescentResult, Euler
 from .spec import SpecError, _decode, _encode
 from .synapses import AttentionSynapse, ConvSynapse, HopfieldSynapse, LinearSynapse, TokenHopfieldSynapse, _pair
 
-# %% ../nbs/11_models.qmd 84
+# %% ../nbs/11_models.qmd 87
 def _as_names(names) -> tuple:
     "A layer name, or a sequence of them, as a tuple."
     return (names,) if isinstance(names, (str, int)) else tuple(names)
@@ -42,7 +43,7 @@ class Model(eqx.Module):
     ham: HAM                                # the network
     solver: AbstractSolver = eqx.field(default_factory=AdaptiveEuler, kw_only=True)  # how to descend
     max_steps: int = eqx.field(default=1000, static=True, kw_only=True)   # the most steps per sample
-    tol: float = eqx.field(default=1e-4, static=True, kw_only=True)       # stop once the largest |update| is below
+    tol: float | None = eqx.field(default=1e-4, static=True, kw_only=True)  # stop once the largest |update| is below; None: the solver's default (Euler: take every step)
     inputs: tuple[Hashable, ...] = eqx.field(default=(), static=True, converter=_as_names, kw_only=True)  # clamped to data
     output: Hashable | None = eqx.field(default=None, static=True, kw_only=True)  # the layer read out, if any
     name: str | None = eqx.field(default=None, static=True, kw_only=True)     # the builder or registry name
@@ -55,8 +56,8 @@ class Model(eqx.Module):
             raise TypeError(f"`solver` must be a solver such as `AdaptiveEuler()`, got {self.solver!r}.")
         if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
             raise ValueError(f"`max_steps` must be a positive int, got {self.max_steps!r}.")
-        if not (isinstance(self.tol, (int, float)) and self.tol > 0):
-            raise ValueError(f"`tol` must be a positive number, got {self.tol!r}.")
+        if self.tol is not None and not (isinstance(self.tol, (int, float)) and self.tol > 0):
+            raise ValueError(f"`tol` must be a positive number, or None for the solver's default, got {self.tol!r}.")
         layers = list(self.ham.neurons) if isinstance(self.ham.neurons, Mapping) else list(range(len(self.ham.neurons)))
         for what, names in (("inputs", self.inputs), ("output", () if self.output is None else (self.output,))):
             if bad := [n for n in names if n not in layers]:
@@ -95,7 +96,7 @@ class Model(eqx.Module):
         out = self.descend(xs, adjoint=adjoint, throw=throw, return_trace=False).xs
         return self.ham.activations(out)[self.output] if activations else out[self.output]
 
-# %% ../nbs/11_models.qmd 188
+# %% ../nbs/11_models.qmd 194
 def _options_json(options: Mapping[str, Any]) -> str | None:
     "The options as the JSON text of spec data, or None when one of them cannot be spec data."
     try:
@@ -120,7 +121,7 @@ def _recorded(builder: Callable[..., "Model"]) -> Callable[..., "Model"]:
         return _named(builder(*args, **kwargs), builder.__name__, {k: v for k, v in options.items() if k != "key"})
     return build
 
-# %% ../nbs/11_models.qmd 246
+# %% ../nbs/11_models.qmd 252
 @_recorded
 def dense_associative_memory(
     memories: Float[Array, "K D"] | None = None,   # the stored patterns, one per row; None: random ones
@@ -152,7 +153,7 @@ def dense_associative_memory(
                          f"{math.prod(layer.shape)}; pass a shape of D units, e.g. `shape=(28, 28)` for D = 784.")
     return Model(HAM({"visible": layer}, {"memory": memory}, [(("visible",), "memory")]))
 
-# %% ../nbs/11_models.qmd 333
+# %% ../nbs/11_models.qmd 339
 @_recorded
 def classifier(
     image_shape: int | tuple[int, ...] = (784,),   # the image layer's shape
@@ -171,7 +172,7 @@ def classifier(
     ham = HAM(neurons, synapses, [(("image", "hidden"), "W1"), (("hidden", "label"), "W2")], key=key)
     return Model(ham, inputs=("image",), output="label")
 
-# %% ../nbs/11_models.qmd 390
+# %% ../nbs/11_models.qmd 396
 @_recorded
 def hopfield_classifier(
     image_shape: int | tuple[int, ...] = (784,),   # the image layer's shape
@@ -190,7 +191,7 @@ def hopfield_classifier(
     ham = HAM(neurons, {"memory": memory}, [(("image", "label"), "memory")], key=key)
     return Model(ham, inputs=("image",), output="label")
 
-# %% ../nbs/11_models.qmd 435
+# %% ../nbs/11_models.qmd 443
 def _per_layer(value, n: int, name: str) -> list:
     "`value` for each of `n` convolutions: a list of n values, or one value (a tuple too) repeated."
     if isinstance(value, list):
@@ -200,7 +201,7 @@ def _per_layer(value, n: int, name: str) -> list:
         return list(value)
     return [value] * n
 
-# %% ../nbs/11_models.qmd 447
+# %% ../nbs/11_models.qmd 455
 @_recorded
 def conv_ham(
     image_shape: tuple[int, int, int] = (28, 28, 1),   # (H, W, C) of the image layer
@@ -210,7 +211,8 @@ def conv_ham(
     strides: int | tuple[int, int] | list = 1,      # of each convolution
     padding: str | int | list = "SAME",            # of each convolution: "SAME", "VALID" or ints
     pool: Literal["avg", "max"] | None | list = "avg",  # pooling after each convolution
-    pool_size: int | tuple[int, int] | list = 2,    # window (and stride) of each pooling
+    pool_size: int | tuple[int, int] | list = 2,    # window of each pooling
+    pool_strides: int | tuple[int, int] | list | None = None,  # step of each pooling; None: its window
     features: AbstractLagrangian = LagrTanh(beta=1.0),   # L of every feature layer
     n_classes: int = 10,                            # label units
     n_hidden: int | None = 256,                     # a hidden layer between the features and the label; None: none
@@ -231,7 +233,8 @@ def conv_ham(
                          "label, with `n_hidden=None`.")
     n = len(channels)
     opts = {k: _per_layer(v, n, k) for k, v in (("kernel_size", kernel_size), ("strides", strides),
-                                              ("padding", padding), ("pool", pool), ("pool_size", pool_size))}
+                                              ("padding", padding), ("pool", pool), ("pool_size", pool_size),
+                                              ("pool_strides", pool_strides))}
     keys = jr.split(key, n + 1)
     neurons, synapses, connections = {"image": NeuronLayer(image, image_shape)}, {}, []
     below = "image"
@@ -241,11 +244,12 @@ def conv_ham(
             raise ValueError(f"`image_shape` must be (H, W, C), got {shape}.")
         W = jr.normal(keys[i], (kh, kw, shape[-1], c)) / math.sqrt(kh * kw * shape[-1])
         conv = ConvSynapse(W, strides=opts["strides"][i], padding=opts["padding"][i], pool=opts["pool"][i],
-                           pool_size=opts["pool_size"][i])
+                           pool_size=opts["pool_size"][i], pool_strides=opts["pool_strides"][i])
         out = conv.out_shape(shape)
         if 0 in out:
             raise ValueError(f"convolution {i + 1} maps {shape} to {out}: the image is too small for {n} convolutions "
-                             "with these strides and poolings; use fewer, or smaller strides or `pool_size`.")
+                             "with these strides and poolings; use fewer, or smaller `strides`, `pool_size` or "
+                             "`pool_strides`.")
         name = f"features{i + 1}"
         neurons[name], synapses[f"conv{i + 1}"] = NeuronLayer(features, out), conv
         connections.append(((below, name), f"conv{i + 1}"))
@@ -260,7 +264,7 @@ def conv_ham(
         connections.append(((below, "label"), "memory"))
     return Model(HAM(neurons, synapses, connections, key=keys[-1]), inputs=("image",), output="label")
 
-# %% ../nbs/11_models.qmd 562
+# %% ../nbs/11_models.qmd 594
 @_recorded
 def energy_transformer(
     n_tokens: int = 16,                             # N
@@ -291,7 +295,190 @@ def energy_transformer(
     ham = HAM(neurons, synapses, [(("tokens", "tokens"), "attention"), (("tokens",), "memory")], key=key)
     return Model(ham)
 
-# %% ../nbs/11_models.qmd 628
+# %% ../nbs/11_models.qmd 677
+def _image_shape(v) -> tuple[int, ...]:
+    "An image shape (H, W) or (H, W, C) as a tuple of Python ints."
+    shape = tuple(int(d) for d in v) if isinstance(v, (tuple, list)) else v
+    if not (isinstance(shape, tuple) and len(shape) in (2, 3) and all(d >= 1 for d in shape)):
+        raise ValueError(f"`image_shape` must be (H, W) or (H, W, C) of positive sizes, got {v!r}.")
+    return shape
+
+def _linear(layer: eqx.nn.Linear, x: Array) -> Array:
+    "`layer` applied along the last axis of `x`, any leading axes."
+    y = x @ layer.weight.T
+    return y if layer.bias is None else y + layer.bias
+
+# %% ../nbs/11_models.qmd 692
+class EnergyTransformer(eqx.Module):
+    "Masked-patch reconstruction: embed the patches, clamp the visible tokens, descend the ET block, decode."
+    block: Model                        # the ET block: a "tokens" layer of (N, D), attention, a token memory; its descent
+    embed: eqx.nn.Linear                # a patch of P = p_h p_w C pixels -> a token of D
+    position: Float[Array, "N D"]       # added to every token, visible or hidden
+    mask_token: Float[Array, " D"]      # the token of a hidden patch
+    decoder: eqx.nn.Linear              # a token's activation g (D) -> the P pixels of its patch
+    image_shape: tuple[int, ...] = eqx.field(static=True, converter=_image_shape, kw_only=True)  # (H, W) or (H, W, C)
+    patch_size: tuple[int, int] = eqx.field(static=True, converter=lambda v: _pair(v, "patch_size"), kw_only=True)
+    name: str | None = eqx.field(default=None, static=True, kw_only=True)     # the builder or registry name
+    options: str | None = eqx.field(default=None, static=True, kw_only=True)  # the builder's options, as spec JSON
+
+    def __check_init__(self):
+        (H, W, *_), (ph, pw) = self.image_shape, self.patch_size
+        if H % ph or W % pw:
+            raise ValueError(f"`image_shape` (={self.image_shape}) is not divisible by `patch_size` (={self.patch_size}):"
+                             f" pad or crop the images to a multiple of the patch, e.g. {(-(-H // ph) * ph, -(-W // pw) * pw)}.")
+        if not (isinstance(self.block, Model) and isinstance(self.block.ham.neurons, Mapping)
+                and "tokens" in self.block.ham.neurons):
+            raise TypeError("`block` must be a Model with a \"tokens\" layer, as `energy_transformer` builds.")
+        want = {"the block's tokens layer": (self.n_tokens, self.dim), "`position`": (self.n_tokens, self.dim),
+                "`mask_token`": (self.dim,), "`embed.weight`": (self.dim, self.patch_dim),
+                "`decoder.weight`": (self.patch_dim, self.dim)}
+        got = {"the block's tokens layer": self.block.ham.neurons["tokens"].shape, "`position`": jnp.shape(self.position),
+               "`mask_token`": jnp.shape(self.mask_token), "`embed.weight`": jnp.shape(self.embed.weight),
+               "`decoder.weight`": jnp.shape(self.decoder.weight)}
+        for what, shape in want.items():
+            if tuple(got[what]) != shape:
+                raise ValueError(f"{what} has shape {tuple(got[what])}, but {self.image_shape} images in patches of "
+                                 f"{self.patch_size} need {shape} (N = {self.n_tokens} tokens of D = {self.dim}, "
+                                 f"P = {self.patch_dim} pixels a patch); build it with `masked_energy_transformer`.")
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        "Patches per column and per row."
+        return self.image_shape[0] // self.patch_size[0], self.image_shape[1] // self.patch_size[1]
+
+    @property
+    def n_tokens(self) -> int:
+        "N, the patches of an image."
+        return math.prod(self.grid)
+
+    @property
+    def dim(self) -> int:
+        "D, the features of a token."
+        return self.mask_token.shape[-1]
+
+    @property
+    def patch_dim(self) -> int:
+        "P, the pixels of a patch (channels included)."
+        return math.prod(self.patch_size) * (self.image_shape[2] if len(self.image_shape) == 3 else 1)
+
+    def _batch(self, images, masks=None) -> int | None:
+        "The batch size of `images` (None: one image), checked against the image shape and the masks."
+        shape, k = jnp.shape(images), len(self.image_shape)
+        if tuple(shape[-k:]) != self.image_shape or len(shape) not in (k, k + 1):
+            raise ValueError(f"`images` must be one image of shape {self.image_shape} or a batch (B, *{self.image_shape})"
+                             f", got shape {tuple(shape)}; this model was built for `image_shape={self.image_shape}`.")
+        batch = shape[0] if len(shape) == k + 1 else None
+        if masks is not None:
+            want = (self.n_tokens,) if batch is None else (batch, self.n_tokens)
+            if tuple(jnp.shape(masks)) != want:
+                raise ValueError(f"`masks` must have shape {want} (True where one of the N = {self.n_tokens} patches "
+                                 f"is hidden) for `images` of shape {tuple(shape)}, got shape {tuple(jnp.shape(masks))}.")
+            if jnp.result_type(masks) != jnp.bool_:
+                raise ValueError(f"`masks` must be booleans (True where a patch is hidden), got dtype "
+                                 f"{jnp.result_type(masks)}; pass `masks.astype(bool)`.")
+        return batch
+
+    def patchify(self, images: Float[Array, "..."]) -> Float[Array, "... N P"]:
+        "The patches of `images`, row by row, each flattened (its rows of pixels, channels last); `unpatchify` inverts it."
+        k, (gh, gw), (ph, pw) = len(self.image_shape), self.grid, self.patch_size
+        lead = jnp.shape(images)[:-k]
+        if tuple(jnp.shape(images)[len(lead):]) != self.image_shape:
+            raise ValueError(f"`images` must end in the image shape {self.image_shape}, got shape {jnp.shape(images)}.")
+        x = jnp.reshape(images, (*lead, gh, ph, gw, pw, -1))
+        x = jnp.moveaxis(x, len(lead) + 2, len(lead) + 1)             # (..., gh, gw, ph, pw, C)
+        return x.reshape(*lead, self.n_tokens, self.patch_dim)
+
+    def unpatchify(self, patches: Float[Array, "... N P"]) -> Float[Array, "..."]:
+        "The images whose `patchify` is `patches`."
+        (gh, gw), (ph, pw) = self.grid, self.patch_size
+        if tuple(jnp.shape(patches)[-2:]) != (self.n_tokens, self.patch_dim):
+            raise ValueError(f"`patches` must end in ({self.n_tokens}, {self.patch_dim}) (N patches of P pixels), got "
+                             f"shape {jnp.shape(patches)}.")
+        lead = jnp.shape(patches)[:-2]
+        x = jnp.reshape(patches, (*lead, gh, gw, ph, pw, -1))
+        x = jnp.moveaxis(x, len(lead) + 2, len(lead) + 1)             # (..., gh, ph, gw, pw, C)
+        return x.reshape(*lead, *self.image_shape)
+
+    def init_tokens(self, images: Array, masks: Bool[Array, "*batch N"]) -> Float[Array, "*batch N D"]:
+        "The tokens the descent starts from: embedded patches, the mask token where hidden, plus the positions."
+        self._batch(images, masks)
+        embedded = _linear(self.embed, self.patchify(images))
+        return jnp.where(masks[..., None], self.mask_token, embedded) + self.position
+
+    def descend(self, images: Array, masks: Bool[Array, "*batch N"], **options) -> DescentResult:
+        "The block's descent from `init_tokens`, each image's visible tokens clamped; keywords go to `descend`."
+        x0 = self.init_tokens(images, masks)
+        clamp = {"tokens": jnp.broadcast_to(~masks[..., None], x0.shape)}
+        return self.block.descend({"tokens": x0}, clamp=clamp, **options)
+
+    def decode(self, tokens: Float[Array, "*batch N D"]) -> Float[Array, "*batch N P"]:
+        "The patch of every token, decoded from its activation g."
+        return _linear(self.decoder, self.block.ham.activations({"tokens": tokens})["tokens"])
+
+    def predict(self, images: Array, masks: Bool[Array, "*batch N"], **options) -> Float[Array, "*batch N P"]:
+        "Every token's decoded patch after the descent (visible ones too); keywords go to `descend`."
+        return self.decode(self.descend(images, masks, **({"return_trace": False} | options)).xs["tokens"])
+
+    def reconstruct(self, images: Array, masks: Bool[Array, "*batch N"], **options) -> Array:
+        "The images with their hidden patches filled in by the model; the visible ones are the input's."
+        patches = self.patchify(images)
+        return self.unpatchify(jnp.where(masks[..., None], self.predict(images, masks, **options), patches))
+
+    def loss(self, images: Array, masks: Bool[Array, "*batch N"], **options) -> Float[Array, ""]:
+        "The masked-patch MSE of the prediction: `fit(model, EnergyTransformer.loss, ...)` trains on `(images, masks)`."
+        return masked_mse(self.predict(images, masks, **options), self.patchify(images), masks)
+
+    def random_masks(self, n_hidden: int, batch: int | None = None, *, key: PRNGKeyArray) -> Bool[Array, "*batch N"]:
+        "Masks hiding `n_hidden` of the N patches of each image, chosen at random; `batch` of them (None: one)."
+        if isinstance(n_hidden, bool) or not isinstance(n_hidden, int) or not 0 < n_hidden <= self.n_tokens:
+            raise ValueError(f"`n_hidden` must be an int from 1 to N = {self.n_tokens}, got {n_hidden!r}.")
+        one = lambda k: jnp.zeros(self.n_tokens, bool).at[jr.permutation(k, self.n_tokens)[:n_hidden]].set(True)
+        return one(key) if batch is None else jax.vmap(one)(jr.split(key, batch))
+
+# %% ../nbs/11_models.qmd 824
+def masked_mse(
+    pred: Float[Array, "*batch N P"],      # predicted patches
+    patches: Float[Array, "*batch N P"],   # the true patches
+    masks: Bool[Array, "*batch N"],        # True where a patch is hidden: only those are scored
+) -> Float[Array, ""]:
+    "Mean squared pixel error over the hidden patches of a batch, each hidden patch weighted the same."
+    if jnp.shape(pred) != jnp.shape(patches) or jnp.shape(masks) != jnp.shape(patches)[:-1]:
+        raise ValueError(f"`pred` {jnp.shape(pred)} and `patches` {jnp.shape(patches)} must have the same shape, and "
+                         f"`masks` {jnp.shape(masks)} that shape without its last axis.")
+    per_patch = jnp.mean((pred - patches) ** 2, axis=-1)
+    n = jnp.sum(masks)
+    n = eqx.error_if(n, n == 0, "`masks` hides no patch, so the masked MSE is undefined; hide at least one.")
+    return jnp.sum(jnp.where(masks, per_patch, 0.0)) / n
+
+# %% ../nbs/11_models.qmd 845
+@_recorded
+def masked_energy_transformer(
+    image_shape: tuple[int, ...] = (8, 8),          # (H, W) or (H, W, C) of the images
+    patch_size: int | tuple[int, int] = 2,          # (p_h, p_w) of a patch; must divide H and W
+    *,
+    dim: int = 32,                                  # D, the features of a token
+    n_heads: int = 4,                               # H, attention heads
+    head_dim: int = 16,                             # Y, their dimension
+    n_memories: int | None = None,                  # K, patterns of the token memory; None: 4 D
+    steps: int = 6,                                 # Euler steps of the descent: the depth the model is read at
+    dt: float = 0.5,                                # their size (the tokens' tau is 1)
+    key: PRNGKeyArray,                              # draws the block, the embedding, positions, mask token, decoder
+) -> EnergyTransformer:
+    "An `EnergyTransformer` for masked-patch reconstruction: patch embedding, ET block, decoder."
+    shape, (ph, pw) = _image_shape(image_shape), _pair(patch_size, "patch_size")
+    if shape[0] % ph or shape[1] % pw:
+        raise ValueError(f"`image_shape` (={shape}) is not divisible by `patch_size` (={(ph, pw)}): pad or crop the "
+                         f"images to a multiple of the patch, e.g. {(-(-shape[0] // ph) * ph, -(-shape[1] // pw) * pw)}"
+                         ", or choose a patch that divides both sides.")
+    n_tokens, n_pixels = (shape[0] // ph) * (shape[1] // pw), ph * pw * (shape[2] if len(shape) == 3 else 1)
+    k_block, k_embed, k_pos, k_mask, k_decode = jr.split(key, 5)
+    block = energy_transformer(n_tokens, dim, n_heads=n_heads, head_dim=head_dim, n_memories=n_memories, key=k_block)
+    block = dataclasses.replace(block, solver=Euler(dt), max_steps=steps, tol=None)
+    return EnergyTransformer(block, eqx.nn.Linear(n_pixels, dim, key=k_embed), 0.1 * jr.normal(k_pos, (n_tokens, dim)),
+                             0.1 * jr.normal(k_mask, (dim,)), eqx.nn.Linear(dim, n_pixels, key=k_decode),
+                             image_shape=shape, patch_size=(ph, pw))
+
+# %% ../nbs/11_models.qmd 994
 _MODELS: dict[str, Callable[..., Model]] = {}
 MODELS: Mapping[str, Callable[..., Model]] = types.MappingProxyType(_MODELS)  # name -> builder, read-only
 
@@ -332,7 +519,8 @@ def build_model(
 
 for _name, _builder in (("dense_associative_memory", dense_associative_memory), ("classifier", classifier),
                         ("hopfield_classifier", hopfield_classifier), ("conv_ham", conv_ham),
-                        ("energy_transformer", energy_transformer)):
+                        ("energy_transformer", energy_transformer),
+                        ("masked_energy_transformer", masked_energy_transformer)):
     register_model(_name, _builder)
 register_model("dense_am_softmax", dense_associative_memory, lagrangian=LagrSoftmax(beta=1.0))
 register_model("dense_am_repu", dense_associative_memory, lagrangian=LagrRepu(n=3), visible=LagrTanh(beta=1.0))
@@ -349,36 +537,64 @@ for _data, _shape, _shapes in (("mnist", (28, 28, 1), (64, 128)), ("cifar", (32,
                        image=LagrTanh(beta=1.0), label=LagrSoftmax(beta=1.0), n_hidden=None, n_memories=1000,
                        lagrangian=LagrRepu(n=2))
 
-# %% ../nbs/11_models.qmd 736
+# %% ../nbs/11_models.qmd 1107
 _META_KEY = "hamux.models"
+
+def _ham_of(model) -> HAM:
+    "The HAM of a `Model`, or of an `EnergyTransformer`'s block."
+    return model.block.ham if isinstance(model, EnergyTransformer) else model.ham
+
+def _beside(model) -> dict[str, Array]:
+    "The arrays of `model` outside its HAM, by their place (`jax.tree_util.keystr`) in the model."
+    if not isinstance(model, EnergyTransformer):
+        return {}
+    return {jtu.keystr(p): x for p, x in jtu.tree_flatten_with_path(model)[0]
+            if p[0] != jtu.GetAttrKey("block") and isinstance(x, (jax.Array, np.ndarray, jax.ShapeDtypeStruct))}
 
 def save_model(
     path: str | Path,          # the file to write, e.g. "classifier.ham"
-    model: Model,              # a model from a builder or `build_model`
+    model: Model | EnergyTransformer,  # a model from a builder or `build_model`
     *,
     overwrite: bool = False,   # replace an existing file
     meta: Any = None,          # JSON data of the user's, kept under `checkpoint_info(path)["meta"]["meta"]`
 ) -> Path:
-    "Write `model.ham` to a checkpoint that also records the model's name and options, for `load_model`."
-    if not isinstance(model, Model):
-        raise TypeError(f"`model` must be a Model, got {type(model).__name__}; save a bare HAM with `hamux.io.save`.")
+    "Write the model's HAM (and any arrays beside it) to a checkpoint that also records its name and options."
+    if not isinstance(model, (Model, EnergyTransformer)):
+        raise TypeError(f"`model` must be a Model or an EnergyTransformer, got {type(model).__name__}; save a bare "
+                        "HAM with `hamux.io.save`.")
     if model.name not in _MODELS or model.options is None:
         why = (f"its name {model.name!r} is not in `MODELS`" if model.name not in _MODELS else
                "one of its builder's options cannot be written as spec data (a function or an unregistered class)")
         raise ValueError(f"cannot save this model by name: {why}. Save its HAM with `hamux.io.save(path, model.ham)`, "
                          "or build it with `build_model` and spec-writable options.")
     record = {"model": model.name, "options": json.loads(model.options)}
-    return save(path, model.ham, overwrite=overwrite, meta={_META_KEY: record, "meta": meta})
+    return _save_ham(path, _ham_of(model), _beside(model), overwrite=overwrite, meta={_META_KEY: record, "meta": meta})
 
 def _arrays(tree) -> list[tuple[str, tuple[int, ...]]]:
     "The path and shape of every array (or abstract array) of `tree`."
     return [(jtu.keystr(p), tuple(x.shape)) for p, x in jtu.tree_flatten_with_path(tree)[0]
             if isinstance(x, (jax.Array, np.ndarray, jax.ShapeDtypeStruct))]
 
+def _put_beside(path, like, extras: Mapping[str, Array]):
+    "`like` (its HAM loaded) with every array outside the HAM taken from `extras`, checked place by place."
+    want = _beside(like)
+    if set(want) != set(extras):
+        missing, unknown = sorted(set(want) - set(extras)), sorted(set(extras) - set(want))
+        raise ValueError(f"{path} does not hold the arrays that model {like.name!r} keeps beside its HAM "
+                         f"(missing: {missing}, unexpected: {unknown}); it was written by another version of the "
+                         "model, or edited. Load the HAM alone with `hamux.io.load(path)`.")
+    for place, x in want.items():
+        if tuple(extras[place].shape) != tuple(x.shape):
+            raise ValueError(f"{path}: the array at {place} has shape {tuple(extras[place].shape)}, but model "
+                             f"{like.name!r} with the options saved beside it has shape {tuple(x.shape)} there.")
+    flat, treedef = jtu.tree_flatten_with_path(like)
+    return jtu.tree_unflatten(treedef, [extras.get(jtu.keystr(p), x) if p[0] != jtu.GetAttrKey("block") else x
+                                        for p, x in flat])
+
 def load_model(
     path: str | Path,          # a file written by `save_model`
-) -> Model:
-    "The model saved at `path`: its HAM as saved, with the descent settings of the model it was built as."
+) -> Model | EnergyTransformer:
+    "The model saved at `path`: its HAM (and arrays beside it) as saved, with the descent settings it was built with."
     meta = checkpoint_info(path).get("meta")
     record = meta.get(_META_KEY) if isinstance(meta, Mapping) else None
     if not (isinstance(record, Mapping) and isinstance(record.get("model"), str)
@@ -394,7 +610,13 @@ def load_model(
     like = eqx.filter_eval_shape(lambda key: build_model(name, **options, key=key), jr.key(0)) \
         if "key" in inspect.signature(_MODELS[name]).parameters else build_model(name, **options)
     ham = load(path)
-    if _arrays(ham) != _arrays(like.ham) or jtu.tree_structure(ham) != jtu.tree_structure(like.ham):
+    if _arrays(ham) != _arrays(_ham_of(like)) or jtu.tree_structure(ham) != jtu.tree_structure(_ham_of(like)):
         raise ValueError(f"the HAM saved in {path} is not the one model {name!r} builds with the options saved "
                          "beside it (another version of the builder?); load the HAM alone with `hamux.io.load(path)`.")
+    if isinstance(like, EnergyTransformer):
+        like = eqx.tree_at(lambda m: m.block.ham, like, ham)
+        return _put_beside(path, like, _load_extras(path))
+    if extras := _load_extras(path):
+        raise ValueError(f"{path} holds arrays beside its HAM ({', '.join(extras)}), but model {name!r} keeps none; "
+                         "it was edited or written by another version. Load the HAM alone with `hamux.io.load(path)`.")
     return dataclasses.replace(like, ham=ham)
