@@ -12,6 +12,7 @@ import equinox.internal as eqxi
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+from jax.custom_batching import custom_vmap
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from .lagrangians import AbstractLagrangian
@@ -20,7 +21,7 @@ from .solvers import RESULTS, AbstractSolver, DescentProblem, SolverOutput
 from .spec import register, register_layer
 from .synapses import BiasSynapse, HopfieldSynapse, LinearSynapse
 
-# %% ../nbs/03d_binary.qmd 139
+# %% ../nbs/03d_binary.qmd 140
 @jax.custom_jvp
 def lagr_sign(x: Float[Array, "*shape"]) -> Float[Array, ""]:
     "L(x) = Σ|x|, whose gradient is sign(x) with sign(0) = +1: the Lagrangian of ±1 neurons."
@@ -55,7 +56,7 @@ class LagrStep(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_step(x)
 
-# %% ../nbs/03d_binary.qmd 198
+# %% ../nbs/03d_binary.qmd 199
 class SignLayer(_Named):
     "±1 neurons, xhat = sign(x): a `NeuronLayer` with `LagrSign()`, whose energy x·xhat − L(x) is 0."
     lagrangian_type = LagrSign
@@ -76,13 +77,13 @@ def binary_values(layer: NeuronLayer) -> tuple[float, float] | None:
         raise TypeError(f"`layer` must be a `NeuronLayer`, got {type(layer).__name__}.")
     return type(layer.lagrangian).values if isinstance(layer.lagrangian, (LagrSign, LagrStep)) else None
 
-# %% ../nbs/03d_binary.qmd 239
+# %% ../nbs/03d_binary.qmd 240
 for _cls in (LagrSign, LagrStep):
     register(_cls, overwrite=True)
 register_layer("sign", SignLayer, overwrite=True)
 register_layer("step", StepLayer, overwrite=True)
 
-# %% ../nbs/03d_binary.qmd 285
+# %% ../nbs/03d_binary.qmd 295
 def _field_terms(problem: DescentProblem, k, gs: dict) -> list | None:
     """For the connections touching layer `k`: `(field, change, update)` per connection, where `change(f, j, d)` is
     the energy change when unit `j` moves by `d` with the size of the terms it compares (for the rounding test),
@@ -137,18 +138,34 @@ def _free_binary_layers(problem: DescentProblem) -> list:
 
 _EPS32 = float(jnp.finfo(jnp.float32).eps)
 
+@custom_vmap
+def _sample_key(key: PRNGKeyArray, probe) -> PRNGKeyArray:
+    "`key` for one sample; under a `jax.vmap` over `probe` (batched like the states), sample b gets fold_in(key, b)."
+    del probe
+    return key
+
+@_sample_key.def_vmap
+def _sample_key_vmap(axis_size, in_batched, key, probe):
+    "The batching rule: fold each sample's position into the key (after the keys of any map outside this one)."
+    key_batched, probe_batched = in_batched[0], any(jax.tree.leaves(in_batched[1]))
+    if not probe_batched:                                # mapped over keys only: each is its own already
+        return key, key_batched
+    outer = key if key_batched else _sample_key(key, jax.tree.map(lambda p, b: p[0] if b else p, probe, in_batched[1]))
+    index = jnp.arange(axis_size, dtype=jnp.uint32)
+    return jax.vmap(jr.fold_in, in_axes=(0 if key_batched else None, 0))(outer, index), True
+
 def _activation(values: tuple[float, float], x: Float[Array, "..."]) -> Float[Array, "..."]:
     "The activation of binary states `x`: sign with sign(0) = +1 for (-1, 1), the step 1[x > 0] for (0, 1)."
     lo, hi = values
     return jnp.where(x >= 0, hi, lo) if lo < 0 else jnp.where(x > 0, hi, lo)
 
-# %% ../nbs/03d_binary.qmd 347
+# %% ../nbs/03d_binary.qmd 373
 class AsyncBinary(AbstractSolver):
     """One binary unit at a time takes the value of lower total energy (ties keep it); a step is a sweep.
     Energy never increases: guaranteed, for every HAM (a unit changes only if that lowers the energy)."""
     energy_never_increases: ClassVar[bool] = True
     default_tol: ClassVar[float] = 0.5  # the largest change in a sweep is 0 at an equilibrium, else 1 or 2
-    key: PRNGKeyArray | None = eqx.field(default=None, kw_only=True)  # a new random order every sweep; None: in order
+    key: PRNGKeyArray | None = eqx.field(default=None, kw_only=True)  # a new random order every sweep and sample; None: in order
     local_fields: bool = eqx.field(default=True, static=True, kw_only=True)  # cached fields where the synapses allow
     rounding: float = eqx.field(default=16.0, static=True, kw_only=True)  # changes under rounding × eps32 × size are ties
 
@@ -205,13 +222,16 @@ class AsyncBinary(AbstractSolver):
             g = _activation(binary_values(problem.ham.neurons[k]), d0[k]).astype(d0[k].dtype)
             m = problem.masks[k]
             d0[k] = g if m is None else jnp.where(m, d0[k], g)
+        # this sample's key: its position in descend's `jax.vmap` folded in (the probe is batched like the states)
+        probe = [jnp.isnan(x.reshape(-1)[0]) for x in jax.tree.leaves(xs)]
+        key = None if self.key is None else _sample_key(self.key, probe)
         evals = []
 
         def sweep(i, d):
             umax, count = jnp.zeros((), jnp.float32), 1
             for n, k in enumerate(free):
-                order = (jnp.arange(sizes[k]) if self.key is None
-                         else jr.permutation(jr.fold_in(jr.fold_in(self.key, i), n), sizes[k]))
+                order = (jnp.arange(sizes[k]) if key is None
+                         else jr.permutation(jr.fold_in(jr.fold_in(key, i), n), sizes[k]))
                 d, u, e = self._layer_sweep(problem, d, k, order)
                 umax, count = jnp.maximum(umax, u), count + e
             evals.append(count)
