@@ -159,7 +159,7 @@ def _activation(values: tuple[float, float], x: Float[Array, "..."]) -> Float[Ar
     lo, hi = values
     return jnp.where(x >= 0, hi, lo) if lo < 0 else jnp.where(x > 0, hi, lo)
 
-# %% ../nbs/03d_binary.qmd 373
+# %% ../nbs/03d_binary.qmd 386
 class AsyncBinary(AbstractSolver):
     """One binary unit at a time takes the value of lower total energy (ties keep it); a step is a sweep.
     Energy never increases: guaranteed, for every HAM (a unit changes only if that lowers the energy)."""
