@@ -354,29 +354,28 @@ class EnergyTransformer(eqx.Module):
     @property
     def dim(self) -> int:
         "D, the features of a token."
-        return self.mask_token.shape[-1]
+        return self.block.ham.neurons["tokens"].shape[-1]
 
     @property
     def patch_dim(self) -> int:
         "P, the pixels of a patch (channels included)."
         return math.prod(self.patch_size) * (self.image_shape[2] if len(self.image_shape) == 3 else 1)
 
-    def _batch(self, images, masks=None) -> int | None:
-        "The batch size of `images` (None: one image), checked against the image shape and the masks."
-        shape, k = jnp.shape(images), len(self.image_shape)
+    def _checked(self, images, masks) -> tuple[Array, Bool[Array, "*batch N"]]:
+        "`images` and `masks` as arrays, checked against the image shape, the number of patches and each other."
+        images, masks = jnp.asarray(images), jnp.asarray(masks)
+        shape, k = images.shape, len(self.image_shape)
         if tuple(shape[-k:]) != self.image_shape or len(shape) not in (k, k + 1):
             raise ValueError(f"`images` must be one image of shape {self.image_shape} or a batch (B, *{self.image_shape})"
                              f", got shape {tuple(shape)}; this model was built for `image_shape={self.image_shape}`.")
-        batch = shape[0] if len(shape) == k + 1 else None
-        if masks is not None:
-            want = (self.n_tokens,) if batch is None else (batch, self.n_tokens)
-            if tuple(jnp.shape(masks)) != want:
-                raise ValueError(f"`masks` must have shape {want} (True where one of the N = {self.n_tokens} patches "
-                                 f"is hidden) for `images` of shape {tuple(shape)}, got shape {tuple(jnp.shape(masks))}.")
-            if jnp.result_type(masks) != jnp.bool_:
-                raise ValueError(f"`masks` must be booleans (True where a patch is hidden), got dtype "
-                                 f"{jnp.result_type(masks)}; pass `masks.astype(bool)`.")
-        return batch
+        want = (self.n_tokens,) if len(shape) == k else (shape[0], self.n_tokens)
+        if masks.shape != want:
+            raise ValueError(f"`masks` must have shape {want} (True where one of the N = {self.n_tokens} patches "
+                             f"is hidden) for `images` of shape {tuple(shape)}, got shape {masks.shape}.")
+        if masks.dtype != jnp.bool_:
+            raise ValueError(f"`masks` must be booleans (True where a patch is hidden), got dtype {masks.dtype}; "
+                             "pass `masks.astype(bool)`.")
+        return images, masks
 
     def patchify(self, images: Float[Array, "..."]) -> Float[Array, "... N P"]:
         "The patches of `images`, row by row, each flattened (its rows of pixels, channels last); `unpatchify` inverts it."
@@ -401,12 +400,13 @@ class EnergyTransformer(eqx.Module):
 
     def init_tokens(self, images: Array, masks: Bool[Array, "*batch N"]) -> Float[Array, "*batch N D"]:
         "The tokens the descent starts from: embedded patches, the mask token where hidden, plus the positions."
-        self._batch(images, masks)
+        images, masks = self._checked(images, masks)
         embedded = _linear(self.embed, self.patchify(images))
         return jnp.where(masks[..., None], self.mask_token, embedded) + self.position
 
     def descend(self, images: Array, masks: Bool[Array, "*batch N"], **options) -> DescentResult:
         "The block's descent from `init_tokens`, each image's visible tokens clamped; keywords go to `descend`."
+        images, masks = self._checked(images, masks)
         x0 = self.init_tokens(images, masks)
         clamp = {"tokens": jnp.broadcast_to(~masks[..., None], x0.shape)}
         return self.block.descend({"tokens": x0}, clamp=clamp, **options)
@@ -421,11 +421,12 @@ class EnergyTransformer(eqx.Module):
 
     def reconstruct(self, images: Array, masks: Bool[Array, "*batch N"], **options) -> Array:
         "The images with their hidden patches filled in by the model; the visible ones are the input's."
-        patches = self.patchify(images)
-        return self.unpatchify(jnp.where(masks[..., None], self.predict(images, masks, **options), patches))
+        images, masks = self._checked(images, masks)
+        return self.unpatchify(jnp.where(masks[..., None], self.predict(images, masks, **options), self.patchify(images)))
 
     def loss(self, images: Array, masks: Bool[Array, "*batch N"], **options) -> Float[Array, ""]:
         "The masked-patch MSE of the prediction: `fit(model, EnergyTransformer.loss, ...)` trains on `(images, masks)`."
+        images, masks = self._checked(images, masks)
         return masked_mse(self.predict(images, masks, **options), self.patchify(images), masks)
 
     def random_masks(self, n_hidden: int, batch: int | None = None, *, key: PRNGKeyArray) -> Bool[Array, "*batch N"]:
@@ -435,7 +436,7 @@ class EnergyTransformer(eqx.Module):
         one = lambda k: jnp.zeros(self.n_tokens, bool).at[jr.permutation(k, self.n_tokens)[:n_hidden]].set(True)
         return one(key) if batch is None else jax.vmap(one)(jr.split(key, batch))
 
-# %% ../nbs/11_models.qmd 824
+# %% ../nbs/11_models.qmd 825
 def masked_mse(
     pred: Float[Array, "*batch N P"],      # predicted patches
     patches: Float[Array, "*batch N P"],   # the true patches
@@ -450,7 +451,7 @@ def masked_mse(
     n = eqx.error_if(n, n == 0, "`masks` hides no patch, so the masked MSE is undefined; hide at least one.")
     return jnp.sum(jnp.where(masks, per_patch, 0.0)) / n
 
-# %% ../nbs/11_models.qmd 845
+# %% ../nbs/11_models.qmd 846
 @_recorded
 def masked_energy_transformer(
     image_shape: tuple[int, ...] = (8, 8),          # (H, W) or (H, W, C) of the images
