@@ -479,7 +479,7 @@ def masked_energy_transformer(
                              0.1 * jr.normal(k_mask, (dim,)), eqx.nn.Linear(dim, n_pixels, key=k_decode),
                              image_shape=shape, patch_size=(ph, pw))
 
-# %% ../nbs/11_models.qmd 994
+# %% ../nbs/11_models.qmd 1012
 _MODELS: dict[str, Callable[..., Model]] = {}
 MODELS: Mapping[str, Callable[..., Model]] = types.MappingProxyType(_MODELS)  # name -> builder, read-only
 
@@ -538,7 +538,7 @@ for _data, _shape, _shapes in (("mnist", (28, 28, 1), (64, 128)), ("cifar", (32,
                        image=LagrTanh(beta=1.0), label=LagrSoftmax(beta=1.0), n_hidden=None, n_memories=1000,
                        lagrangian=LagrRepu(n=2))
 
-# %% ../nbs/11_models.qmd 1107
+# %% ../nbs/11_models.qmd 1125
 _META_KEY = "hamux.models"
 
 def _ham_of(model) -> HAM:
