@@ -566,8 +566,9 @@ def save_model(
     if model.name not in _MODELS or model.options is None:
         why = (f"its name {model.name!r} is not in `MODELS`" if model.name not in _MODELS else
                "one of its builder's options cannot be written as spec data (a function or an unregistered class)")
-        raise ValueError(f"cannot save this model by name: {why}. Save its HAM with `hamux.io.save(path, model.ham)`, "
-                         "or build it with `build_model` and spec-writable options.")
+        raise ValueError(f"cannot save this model by name: {why}. Save its HAM with `hamux.io.save(path, model.ham)` "
+                         "(an EnergyTransformer's is `model.block.ham`), or build it with `build_model` and "
+                         "spec-writable options.")
     record = {"model": model.name, "options": json.loads(model.options)}
     return _save_ham(path, _ham_of(model), _beside(model), overwrite=overwrite, meta={_META_KEY: record, "meta": meta})
 
