@@ -49,7 +49,7 @@ def equilibrium_residual(
         return xs0[k] - xs[k] if m is True else jnp.where(m, xs0[k] - xs[k], free)
     return _like(ham.neurons, {k: one(k, layer) for k, layer in ham._layers()})
 
-# %% ../nbs/03b_adjoints.qmd 225
+# %% ../nbs/03b_adjoints.qmd 227
 class AbstractAdjoint(eqx.Module):
     "How the states that `descend` returns are differentiated; pass one as `adjoint=`."
 
@@ -70,6 +70,12 @@ class AbstractAdjoint(eqx.Module):
         "Raise a `ValueError` naming `adjoint` and the options in `saved` if this adjoint cannot differentiate them."
         del saved
 
+    def check_solver(self,
+                     solver,              # the solver `descend` is about to run
+                     ) -> None:
+        "Raise a `ValueError` naming `adjoint` and `solver` if this adjoint cannot differentiate what `solver` reaches."
+        del solver
+
 
 class UnrolledAdjoint(AbstractAdjoint):
     "Backpropagate through every step of the solver: exact for what was computed, memory linear in the steps."
@@ -78,7 +84,7 @@ class UnrolledAdjoint(AbstractAdjoint):
         del residual, held
         return forward(ham, xs)
 
-# %% ../nbs/03b_adjoints.qmd 279
+# %% ../nbs/03b_adjoints.qmd 287
 _FINAL_ONLY = {"return_trace": "`return_trace=False`", "save": "a `save=` that keeps no energies or states"}
 
 def _nondiff(tree):
@@ -107,13 +113,21 @@ def _at_equilibrium_bwd(_, grad, perturbed, params, xstar, residual, adjoint, he
     _, vjp_params = eqx.filter_vjp(lambda p: residual(p[0], p[1], xstar), params)
     return vjp_params(_like(xstar, w))[0]
 
-# %% ../nbs/03b_adjoints.qmd 312
+# %% ../nbs/03b_adjoints.qmd 320
 class AbstractEquilibriumAdjoint(AbstractAdjoint):
     "An adjoint that differentiates the final states at the equilibrium; it stores nothing of the descent."
 
     def run(self, forward, residual, ham, xs, *, held):
         xstar, aux = forward(*_nondiff((ham, xs)))
         return _at_equilibrium((ham, xs), xstar, residual, self, tuple(held)), _nondiff(aux)
+
+    def check_solver(self, solver):
+        if not getattr(solver, "stationary", True):
+            raise ValueError(f"`adjoint={type(self).__name__}()` differentiates a zero of the residual, but "
+                             f"`solver={type(solver).__name__}(...)` stops at fixed points that are not zeros of it "
+                             "(binary units), so its gradient would mean nothing: use `adjoint=UnrolledAdjoint()` "
+                             "(which gives the documented zero derivative of binary states), or a continuous "
+                             "solver such as `AdaptiveEuler()`.")
 
     def check_saved(self, saved):
         if saved:
@@ -127,7 +141,7 @@ class AbstractEquilibriumAdjoint(AbstractAdjoint):
     def _adjoint_vector(self, AT: Callable, g: dict, *, held: tuple, ham, residual, xs0, xstar, r) -> dict:
         "The adjoint vector `w` of @eq-adjoint, by layer, from `AT(w) = (∂R/∂x)ᵀ w`, `g = ∂ℓ/∂x*` and `r = R(x*)`."
 
-# %% ../nbs/03b_adjoints.qmd 347
+# %% ../nbs/03b_adjoints.qmd 363
 _DEFAULT_SOLVER = lx.GMRES(rtol=1e-5, atol=1e-5, max_steps=100)
 _HOW_TO_FIX = ("Either the descent had not reached an equilibrium (give `descend` more steps or a `tol`), or "
                "the linear solve needs more room: raise `max_steps` (or `restart`) of the lineax solver, loosen "
@@ -155,7 +169,7 @@ def _legacy_solver(solver, tol, max_iters) -> lx.AbstractLinearSolver:
                   f"`ImplicitAdjoint(linear_solver={spelling})`.", DeprecationWarning, stacklevel=3)
     return new
 
-# %% ../nbs/03b_adjoints.qmd 377
+# %% ../nbs/03b_adjoints.qmd 393
 class ImplicitAdjoint(AbstractEquilibriumAdjoint):
     r"""Differentiate the equilibrium, not the steps: $\frac{d\ell}{d\theta} = w^\top \frac{\partial R}{\partial \theta}$ with $\left(\frac{\partial R}{\partial x}\right)^{\!\top} w = -\frac{\partial \ell}{\partial x^*}$, solved by lineax."""
     linear_solver: lx.AbstractLinearSolver  # a lineax solver for the adjoint system, e.g. `lineax.GMRES(rtol=…, atol=…)`
@@ -205,7 +219,7 @@ class ImplicitAdjoint(AbstractEquilibriumAdjoint):
         ATw = AT(fill(w))                                    # held rows: w_c = (∂R_f/∂x_c)ᵀ w_f + g_c
         return {k: ATw[k] + g[k] if k in held else w[k] for k in g}
 
-# %% ../nbs/03b_adjoints.qmd 555
+# %% ../nbs/03b_adjoints.qmd 571
 class OneStepAdjoint(AbstractEquilibriumAdjoint):
     r"""An approximate gradient at the equilibrium (Jacobian-free backpropagation): $w \approx \tau\, \partial\ell/\partial x^*$ on free units, no linear solve."""
 

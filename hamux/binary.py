@@ -21,7 +21,7 @@ from .solvers import RESULTS, AbstractSolver, DescentProblem, SolverOutput
 from .spec import register, register_layer
 from .synapses import BiasSynapse, HopfieldSynapse, LinearSynapse
 
-# %% ../nbs/03d_binary.qmd 140
+# %% ../nbs/03d_binary.qmd 141
 @jax.custom_jvp
 def lagr_sign(x: Float[Array, "*shape"]) -> Float[Array, ""]:
     "L(x) = Σ|x|, whose gradient is sign(x) with sign(0) = +1: the Lagrangian of ±1 neurons."
@@ -56,7 +56,7 @@ class LagrStep(AbstractLagrangian):
     def __call__(self, x: Float[Array, "*shape"]) -> Float[Array, ""]:
         return lagr_step(x)
 
-# %% ../nbs/03d_binary.qmd 199
+# %% ../nbs/03d_binary.qmd 200
 class SignLayer(_Named):
     "±1 neurons, xhat = sign(x): a `NeuronLayer` with `LagrSign()`, whose energy x·xhat − L(x) is 0."
     lagrangian_type = LagrSign
@@ -77,13 +77,13 @@ def binary_values(layer: NeuronLayer) -> tuple[float, float] | None:
         raise TypeError(f"`layer` must be a `NeuronLayer`, got {type(layer).__name__}.")
     return type(layer.lagrangian).values if isinstance(layer.lagrangian, (LagrSign, LagrStep)) else None
 
-# %% ../nbs/03d_binary.qmd 240
+# %% ../nbs/03d_binary.qmd 241
 for _cls in (LagrSign, LagrStep):
     register(_cls, overwrite=True)
 register_layer("sign", SignLayer, overwrite=True)
 register_layer("step", StepLayer, overwrite=True)
 
-# %% ../nbs/03d_binary.qmd 295
+# %% ../nbs/03d_binary.qmd 298
 def _field_terms(problem: DescentProblem, k, gs: dict) -> list | None:
     """For the connections touching layer `k`: `(field, change, update)` per connection, where `change(f, j, d)` is
     the energy change when unit `j` moves by `d` with the size of the terms it compares (for the rounding test),
@@ -159,11 +159,12 @@ def _activation(values: tuple[float, float], x: Float[Array, "..."]) -> Float[Ar
     lo, hi = values
     return jnp.where(x >= 0, hi, lo) if lo < 0 else jnp.where(x > 0, hi, lo)
 
-# %% ../nbs/03d_binary.qmd 386
+# %% ../nbs/03d_binary.qmd 389
 class AsyncBinary(AbstractSolver):
     """One binary unit at a time takes the value of lower total energy (ties keep it); a step is a sweep.
     Energy never increases: guaranteed, for every HAM (a unit changes only if that lowers the energy)."""
     energy_never_increases: ClassVar[bool] = True
+    stationary: ClassVar[bool] = False   # a binary fixed point is not a zero of the residual: no equilibrium adjoint
     default_tol: ClassVar[float] = 0.5  # the largest change in a sweep is 0 at an equilibrium, else 1 or 2
     key: PRNGKeyArray | None = eqx.field(default=None, kw_only=True)  # a new random order every sweep and sample; None: in order
     local_fields: bool = eqx.field(default=True, static=True, kw_only=True)  # cached fields where the synapses allow

@@ -5,6 +5,7 @@ __all__ = ['HAM', 'VectorizedHAM', 'descend']
 
 # %% ../nbs/03_ham.qmd 60
 import dataclasses
+import functools
 import warnings
 from collections.abc import Callable, Hashable, Mapping, Sequence
 
@@ -23,7 +24,7 @@ from .solvers import (RESULTS, AbstractSolver, AdaptiveEuler, DescentProblem, De
                            _error_if, _message, _positive)
 from .synapses import LazySynapse
 
-# %% ../nbs/03_ham.qmd 115
+# %% ../nbs/03_ham.qmd 116
 Name = Hashable  # a layer's or a synapse's key: its name in a dict, its position in a list
 States = TypeAliasType("States", dict[Name, Float[Array, "..."]] | list[Float[Array, "..."]])  # one array per layer
 
@@ -55,7 +56,7 @@ def _as_connection(conn, layers: list, synapses: list) -> tuple[tuple[Name, ...]
                          f"known synapses: {synapses}.")
     return names, syn
 
-# %% ../nbs/03_ham.qmd 163
+# %% ../nbs/03_ham.qmd 164
 def _kind(synapse) -> str:
     "The synapse's class name, `lazy <Class>` for a lazy one."
     cls = getattr(synapse, "cls", None) if isinstance(synapse, LazySynapse) else None
@@ -91,7 +92,7 @@ def _build_lazy(synapses: Mapping | Sequence, connections: tuple, shapes: Mappin
                              f"of shapes {conn_shapes}: {e}") from e
     return built
 
-# %% ../nbs/03_ham.qmd 205
+# %% ../nbs/03_ham.qmd 206
 def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
     "Raise a `ValueError` naming `conn` unless `synapse` takes activations of `shapes` and returns a scalar."
     _check_arity(conn, synapse, shapes)
@@ -104,7 +105,7 @@ def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
         got = f"shape {out.shape}" if hasattr(out, "shape") else repr(out)
         raise ValueError(f"{what} must return a scalar energy for activations of shapes {shapes}, got {got}.")
 
-# %% ../nbs/03_ham.qmd 227
+# %% ../nbs/03_ham.qmd 228
 def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | None:
     "None for single states, the batch size for states with one leading batch axis; a `ValueError` otherwise."
     names = _names(neurons)
@@ -127,7 +128,7 @@ def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | N
                          f"(None: single): {sizes}.")
     return next(iter(sizes.values()), None)
 
-# %% ../nbs/03_ham.qmd 260
+# %% ../nbs/03_ham.qmd 261
 def _clamp_masks(neurons: Mapping | Sequence, clamp, bs: int | None) -> dict:
     "`clamp` as a dict over all layers: None (free), True (held) or a boolean mask of the held units."
     names = _names(neurons)
@@ -176,7 +177,7 @@ def _step(ham, xs, dt, masks: dict, batched: bool):
         return problem.step(xs, problem.updates(xs), dt)
     return _per_sample(one, ham.neurons, masks, batched, xs)
 
-# %% ../nbs/03_ham.qmd 341
+# %% ../nbs/03_ham.qmd 342
 _V01_STEP = ("`step(xs, updates, dt, masks)` is hamux 0.1's signature; hamux 0.4 computes the updates itself: "
              "`ham.step(xs, dt, clamp=hamux.compat.clamp_from_masks(masks))`. Note that 0.1's masks are 0 on "
              "CLAMPED units, while `clamp` is True on HELD units (`hamux.compat.step_v01` runs the old call).")
@@ -188,7 +189,7 @@ def _refuse_v01_step(dt, args: tuple, kwargs: dict):
     if kwargs:
         raise TypeError(f"`step` got unexpected keyword arguments {sorted(kwargs)}; it takes `xs`, `dt` and `clamp`.")
 
-# %% ../nbs/03_ham.qmd 359
+# %% ../nbs/03_ham.qmd 360
 class HAM(eqx.Module):
     "A hypergraph of neuron layers joined by hypersynapses, with one energy that its dynamics descend."
     neurons: dict[Name, NeuronLayer] | list[NeuronLayer]  # the layers, by name (a dict) or by position (a list)
@@ -340,7 +341,7 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 552
+# %% ../nbs/03_ham.qmd 553
 class VectorizedHAM(eqx.Module):
     "A `HAM` whose methods take states with a leading batch axis and map over it with `jax.vmap` (hamux 0.2's API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
@@ -415,7 +416,7 @@ class VectorizedHAM(eqx.Module):
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 893
+# %% ../nbs/03_ham.qmd 894
 def _finite(tree, batched: bool):
     "Per sample (or overall, unbatched): True where every array of `tree` is finite."
     leaves = [a for a in jax.tree.leaves(tree) if eqx.is_inexact_array(a)]
@@ -426,6 +427,21 @@ def _param_paths(ham) -> list[tuple[str, Array]]:
     "Every floating-point array of `ham` with its path, such as `.synapses['s1'].W`."
     leaves = jtu.tree_flatten_with_path(eqx.filter(ham, eqx.is_inexact_array))[0]
     return [(jtu.keystr(path), a) for path, a in leaves]
+
+@functools.lru_cache(maxsize=256)
+def _cached_causes(treedef, inexact: tuple[bool, ...]) -> tuple[str, ...]:
+    "The paths of the floating-point leaves of a HAM of structure `treedef`, as `descend`'s causes name them."
+    paths = [jtu.keystr(p) for p, _ in jtu.tree_flatten_with_path(jtu.tree_unflatten(treedef, inexact))[0]]
+    return tuple(f"`{p}`" for p, keep in zip(paths, inexact) if keep)
+
+def _causes(ham, leaves: list, treedef) -> tuple[str, ...]:
+    "What a non-finite input can be blamed on: every layer, then every floating-point parameter, by its path."
+    layers = tuple(repr(k) for k in _names(ham.neurons))
+    inexact = tuple(eqx.is_inexact_array(a) for a in leaves)
+    try:
+        return layers + _cached_causes(treedef, inexact)   # computed once per HAM structure, not per call
+    except TypeError:                                      # a static field that cannot be hashed
+        return layers + tuple(f"`{path}`" for path, _ in _param_paths(ham))
 
 def _diagnose(ham, xs0, xs, out, batched: bool):
     "Codes and causes per sample, after telling non-finite inputs and parameters from a real divergence."
@@ -457,9 +473,9 @@ def _raise_failures(xs, code, cause, causes: tuple[str, ...], n_layers: int, sol
     index = jnp.where(j >= 0, len(RESULTS) + j, c)
     return _error_if(xs, jnp.any(failed), index, msgs, mesh)   # no gather of sharded states, no hung device
 
-def _mesh_of(tree):
-    "The mesh of the first concrete array of `tree` laid out by a `NamedSharding` over several devices, or None."
-    for a in jax.tree.leaves(tree):
+def _mesh_of(tree, leaves: list | None = None):
+    "The mesh of the first concrete array of `tree` (or of `leaves`) laid out by a `NamedSharding` over devices, or None."
+    for a in jax.tree.leaves(tree) if leaves is None else leaves:
         if (s := _placement(a)) is not None:
             return s.mesh
     return None
@@ -469,7 +485,7 @@ def _placement(x):
     s = getattr(x, "sharding", None) if isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) else None
     return s if isinstance(s, jax.sharding.NamedSharding) and s.mesh.size > 1 else None
 
-# %% ../nbs/03_ham.qmd 952
+# %% ../nbs/03_ham.qmd 968
 @eqx.filter_jit
 def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, tol, save: Save,
              adjoint: AbstractAdjoint, batched: bool, throw: bool, causes: tuple[str, ...],
@@ -494,7 +510,7 @@ def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, 
         xs_end = _raise_failures(xs_end, code, cause, causes, len(ham.neurons), solver, mesh)
     return xs_end, out, code, cause
 
-# %% ../nbs/03_ham.qmd 982
+# %% ../nbs/03_ham.qmd 998
 def _count(name: str, value) -> int:
     "`value` as a non-negative int: a Python or numpy int or a concrete integer JAX scalar."
     if isinstance(value, jax.core.Tracer):
@@ -540,10 +556,18 @@ def _solver_for(solver, dt):
                          f"`solver`={solver!r}: pass the step to the solver instead, as in `solver=Euler(dt={dt!r})`"
                          ", or drop `dt`.")
     if dt is not None:
-        return Euler(_positive("dt", dt, "descend"))
+        dt = _positive("dt", dt, "descend")
+        return _euler(dt) if type(dt) in (int, float) else Euler(dt)
     return AdaptiveEuler() if solver is None else solver
 
-# %% ../nbs/03_ham.qmd 1033
+@functools.lru_cache(maxsize=64, typed=True)
+def _euler(dt: float) -> Euler:
+    "`Euler(dt)` for a Python number, built once per value (a solver is immutable, so calls can share it)."
+    return Euler(dt)
+
+# %% ../nbs/03_ham.qmd 1055
+_SAVE_ENERGIES, _SAVE_NOTHING = Save(energies=True), Save(energies=False)   # built once: the two defaults
+
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
     xs: States,  # initial state of every layer, single or with a leading batch axis
@@ -562,7 +586,9 @@ def descend(
     "Descend the energy from `xs` in one jitted loop, per sample; returns a `DescentResult` (`xs, energies = ...`)."
     if not isinstance(ham, (HAM, VectorizedHAM)):
         raise ValueError(f"`ham` must be a `HAM`, got {type(ham).__name__}.")
-    ham = ham.unvectorize()
+    # the checks below stay cheap: an equinox method looked up on an instance costs ~0.1 ms, so they call
+    # functions and `Class.method(instance)`; at batch 1 this preamble is a visible part of a short descent
+    ham = ham._ham if isinstance(ham, VectorizedHAM) else ham
     solver = _solver_for(solver, dt)
     if steps is not None:
         steps = _count("steps", steps)
@@ -582,25 +608,28 @@ def descend(
                          "`save=Save(energies=False, ...)` and drop `return_trace`.")
     saved = ({"save": save} if save is not None and (save.energies or save.states) else
              {"return_trace": True} if save is None and return_trace else {})
-    save = Save(energies=return_trace) if save is None else save
-    save.check(max_steps)
+    save = (_SAVE_ENERGIES if return_trace else _SAVE_NOTHING) if save is None else save
+    Save.check(save, max_steps)
     if not isinstance(adjoint, AbstractAdjoint):
         raise ValueError(f"`adjoint` must be an adjoint object such as `UnrolledAdjoint()`, got {adjoint!r}.")
-    adjoint.check_saved(saved)
+    type(adjoint).check_solver(adjoint, solver)
+    type(adjoint).check_saved(adjoint, saved)
     bs = _batch_size(ham.neurons, xs)
     masks = _clamp_masks(ham.neurons, clamp, bs)
     xs = _as_float_states(ham.neurons, dict(xs) if isinstance(xs, Mapping) else list(xs))
     names = _names(ham.neurons)
-    causes = tuple(repr(k) for k in names) + tuple(f"`{path}`" for path, _ in _param_paths(ham))
+    leaves, treedef = jtu.tree_flatten(ham)
+    causes = _causes(ham, leaves, treedef)
     if max_steps == 0:
         return _no_steps(ham, xs, bs, save, solver, tol, causes)
     placements = tuple(_placement(xs[k]) for k in names)   # concrete sharded states come back laid out alike
+    mesh = next((s.mesh for s in placements if s is not None), None) or _mesh_of(None, leaves)
     xs_end, out, code, cause = _descend(ham, xs, masks, solver, max_steps, tol, save, adjoint, bs is not None,
-                                        bool(throw), causes, placements, _mesh_of((xs, ham)))
+                                        bool(throw), causes, placements, mesh)
     return DescentResult(_like(ham.neurons, {k: xs_end[k] for k in names}), out.energies, out.trajectory,
                          out.n_steps, out.n_grads, out.max_update, code, cause, causes, solver, tol)
 
-# %% ../nbs/03_ham.qmd 1094
+# %% ../nbs/03_ham.qmd 1123
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)

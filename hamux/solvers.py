@@ -194,7 +194,7 @@ def _message(code: int, cause: str | None = None, solver=None) -> str:
         text = f"{what} {cause} holds NaN or inf. " + text.split(". ", 1)[1]
     return text
 
-# %% ../nbs/03a_solvers.qmd 329
+# %% ../nbs/03a_solvers.qmd 331
 class SolverOutput(eqx.Module):
     "What a solver's `run` returns for one sample."
     xs: Any                                     # the final states
@@ -209,6 +209,7 @@ class AbstractSolver(eqx.Module):
     "How `descend` moves one sample towards an equilibrium; pass one as `solver=`."
     energy_never_increases: eqx.AbstractClassVar[bool]  # guaranteed for every HAM, up to float32 rounding
     default_tol: ClassVar[float | None] = None          # the `tol` of `descend(..., tol=None)`
+    stationary: ClassVar[bool] = True  # its equilibria are zeros of the residual, as equilibrium adjoints assume
 
     @abc.abstractmethod
     def run(self,
@@ -252,7 +253,7 @@ def _error_if(tree, pred, index, msgs: Sequence[str], mesh=None):
     token = raise_(token, pred, index)
     return jax.tree.map(lambda a: a + token.astype(a.dtype) if eqx.is_inexact_array(a) else a, tree)
 
-# %% ../nbs/03a_solvers.qmd 411
+# %% ../nbs/03a_solvers.qmd 414
 class Euler(AbstractSolver):
     "Fixed steps `x ← x + dt·u/tau`. Energy never increases: not guaranteed (only for a small enough `dt`)."
     energy_never_increases: ClassVar[bool] = False
@@ -300,7 +301,7 @@ class Euler(AbstractSolver):
         energies, trajectory = save.finish(buffers, n, E_last, xs)
         return SolverOutput(xs, n, n, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 468
+# %% ../nbs/03a_solvers.qmd 471
 class DescentResult(eqx.Module):
     "The outcome of `descend`: final states, what was saved, and per sample the counts and a result code."
     xs: Any                              # final states, one per layer (with a batch axis if the input had one)
@@ -353,7 +354,7 @@ class DescentResult(eqx.Module):
     def __getitem__(self, i):  # `descend(...)[0]` is the final states, `[1]` the energies
         return (self.xs, self.energies)[i]
 
-# %% ../nbs/03a_solvers.qmd 559
+# %% ../nbs/03a_solvers.qmd 562
 _EPS32 = float(np.finfo(np.float32).eps)
 
 class AdaptiveEuler(AbstractSolver):
@@ -424,7 +425,7 @@ class AdaptiveEuler(AbstractSolver):
         energies, trajectory = save.finish(c["buffers"], c["i"], c["E"], c["xs"])
         return SolverOutput(c["xs"], c["i"], c["i"] + 1, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 641
+# %% ../nbs/03a_solvers.qmd 644
 def _colour_layers(problem: DescentProblem) -> tuple[tuple[Name, ...], ...]:
     "Groups of layers, no two of which share a synapse: a greedy colouring of the layer graph, in layer order."
     names = problem.names

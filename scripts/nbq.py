@@ -208,7 +208,9 @@ def main(argv=None) -> int:
     sub.add_parser("check-export", help="fail if re-exporting changes hamux/")
     t = sub.add_parser("test", help="run notebook tests")
     t.add_argument("files", nargs="*")
-    t.add_argument("--flags", default="", help="space-separated test flags to run that are skipped by default")
+    t.add_argument("--flags", default=os.environ.get("HAMUX_TEST_FLAGS", ""),
+                   help="space-separated test flags to run that are skipped by default (default: $HAMUX_TEST_FLAGS, "
+                        "as for scripts/test.sh)")
     n = sub.add_parser("notebook", help="write each FILE.qmd as FILE.ipynb (git-ignored) for Jupyter")
     n.add_argument("files", nargs="+")
     q = sub.add_parser("qmd", help="write each edited FILE.ipynb back to FILE.qmd")
