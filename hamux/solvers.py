@@ -229,6 +229,8 @@ class AbstractSolver(eqx.Module):
 
 def _positive(name: str, value, owner: str):
     "`value` as a float32 scalar, raising a `ValueError` naming `owner`'s `name` unless it is a positive number."
+    if type(value) in (int, float) and value > 0:     # the common case, without `jnp.ndim`'s cost
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number, np.ndarray, jax.Array)):
         raise ValueError(f"`{name}` of `{owner}` must be a positive number, got {type(value).__name__} {value!r}.")
     if jnp.ndim(value) != 0:
@@ -253,7 +255,7 @@ def _error_if(tree, pred, index, msgs: Sequence[str], mesh=None):
     token = raise_(token, pred, index)
     return jax.tree.map(lambda a: a + token.astype(a.dtype) if eqx.is_inexact_array(a) else a, tree)
 
-# %% ../nbs/03a_solvers.qmd 414
+# %% ../nbs/03a_solvers.qmd 416
 class Euler(AbstractSolver):
     "Fixed steps `x ← x + dt·u/tau`. Energy never increases: not guaranteed (only for a small enough `dt`)."
     energy_never_increases: ClassVar[bool] = False
@@ -301,7 +303,7 @@ class Euler(AbstractSolver):
         energies, trajectory = save.finish(buffers, n, E_last, xs)
         return SolverOutput(xs, n, n, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 471
+# %% ../nbs/03a_solvers.qmd 473
 class DescentResult(eqx.Module):
     "The outcome of `descend`: final states, what was saved, and per sample the counts and a result code."
     xs: Any                              # final states, one per layer (with a batch axis if the input had one)
@@ -354,7 +356,7 @@ class DescentResult(eqx.Module):
     def __getitem__(self, i):  # `descend(...)[0]` is the final states, `[1]` the energies
         return (self.xs, self.energies)[i]
 
-# %% ../nbs/03a_solvers.qmd 562
+# %% ../nbs/03a_solvers.qmd 564
 _EPS32 = float(np.finfo(np.float32).eps)
 
 class AdaptiveEuler(AbstractSolver):
@@ -425,7 +427,7 @@ class AdaptiveEuler(AbstractSolver):
         energies, trajectory = save.finish(c["buffers"], c["i"], c["E"], c["xs"])
         return SolverOutput(c["xs"], c["i"], c["i"] + 1, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 644
+# %% ../nbs/03a_solvers.qmd 646
 def _colour_layers(problem: DescentProblem) -> tuple[tuple[Name, ...], ...]:
     "Groups of layers, no two of which share a synapse: a greedy colouring of the layer graph, in layer order."
     names = problem.names

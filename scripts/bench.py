@@ -13,7 +13,8 @@ run the same descent are timed in one process, on the same weights and initial s
 
 Each is run once to compile, then timed `--repeats` times (`block_until_ready`); the table gives the
 median seconds per Euler step and the ratios a/b (target: within 1.1) and c/a (target: at least 5 at
-batch 1). All three must reach the same states; the script checks that before timing.
+batch 1), each the median over rounds of the two times measured in the same round. All three must reach
+the same states; the script checks that before timing.
 
 Usage (from the repository root):
 
@@ -100,10 +101,11 @@ def run_loop(ham, xs, steps, dt):
 
 
 def median_seconds(runs: dict, repeats: int) -> dict:
-    """Median wall time of each `runs[name]()` over `repeats` rounds, after one run each to compile.
+    """Median wall time of each `runs[name]()` over `repeats` rounds, after one run each to compile, and the
+    median over rounds of each one's time divided by the floor's in the same round (as `name/floor`).
 
     The methods take turns within each round (in a rotating order), so a change in the machine's load
-    during the benchmark slows all of them alike."""
+    during the benchmark slows all of them alike; the per-round ratio is the figure least moved by it."""
     for fn in runs.values():
         jax.block_until_ready(fn())
     times = {name: [] for name in runs}
@@ -113,7 +115,9 @@ def median_seconds(runs: dict, repeats: int) -> dict:
             t0 = time.perf_counter()
             jax.block_until_ready(runs[name]())
             times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    ratios = {f"{name}/floor": statistics.median(t / f for t, f in zip(ts, times["floor"]))
+              for name, ts in times.items() if name != "floor"}
+    return {name: statistics.median(ts) for name, ts in times.items()} | ratios
 
 
 def bench_batch(ham, bs: int, steps: int, dt: float, repeats: int) -> dict:
@@ -132,7 +136,7 @@ def bench_batch(ham, bs: int, steps: int, dt: float, repeats: int) -> dict:
         err = max(float(jnp.max(jnp.abs(got[k] - ref[k]))) for k in ref)
         if err > 2e-2:
             raise RuntimeError(f"{name} and the hand-written floor disagree by {err:.3g} at batch {bs}.")
-    return {name: t / steps for name, t in median_seconds(runs, repeats).items()}
+    return {name: t if "/" in name else t / steps for name, t in median_seconds(runs, repeats).items()}
 
 
 def table(results: list[dict]) -> str:
@@ -141,7 +145,8 @@ def table(results: list[dict]) -> str:
             "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         a, at, b, c = r["descend"], r["descend+trace"], r["floor"], r["loop"]
-        rows.append(f"| {r['batch']} | {a:.3e} | {at:.3e} | {b:.3e} | {c:.3e} | {a / b:.2f} | {c / a:.1f} |")
+        ab, ca = r["descend/floor"], r["loop/floor"] / r["descend/floor"]
+        rows.append(f"| {r['batch']} | {a:.3e} | {at:.3e} | {b:.3e} | {c:.3e} | {ab:.2f} | {ca:.1f} |")
     return "\n".join(rows)
 
 
