@@ -182,6 +182,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'hamux.ham._causes': ('ham.html#_causes', 'hamux/ham.py'),
                            'hamux.ham._check_arity': ('ham.html#_check_arity', 'hamux/ham.py'),
                            'hamux.ham._check_connection': ('ham.html#_check_connection', 'hamux/ham.py'),
+                           'hamux.ham._check_message': ('ham.html#_check_message', 'hamux/ham.py'),
                            'hamux.ham._clamp_masks': ('ham.html#_clamp_masks', 'hamux/ham.py'),
                            'hamux.ham._count': ('ham.html#_count', 'hamux/ham.py'),
                            'hamux.ham._descend': ('ham.html#_descend', 'hamux/ham.py'),

@@ -510,8 +510,9 @@ def _dispatch_jit(fn: Callable) -> Callable:
 
     Per call: one flatten of the arguments, a dict lookup and `jax.jit`'s own dispatch; measured at batch 1 on
     the benchmark's HAM, `filter_jit`'s generic dispatch cost 0.14-0.18 ms more, about a tenth of a 20-step
-    descent. A concrete result is waited for, as `filter_jit` does, so that a run-time error is raised here; on
-    one, the call is run again through `filter_jit` itself, which raises it with equinox's readable message."""
+    descent. A concrete result is waited for, as `filter_jit` does, so that a failed run-time check raises here,
+    as an `eqx.EquinoxRuntimeError` with the check's message (any other run-time error: the call is run again
+    through `filter_jit`, which reports it its own way)."""
     cache: dict = {}
     generic = eqx.filter_jit(fn)
 
@@ -548,11 +549,20 @@ def _dispatch_jit(fn: Callable) -> Callable:
         _CALLBACKS.addFilter(_quiet_callback)         # a failed check is reported once, below, not logged here
         try:
             return entry([x for x in leaves if eqx.is_array(x)])
-        except jax.errors.JaxRuntimeError:
-            return generic(*args)                     # raises again, with the message of the failed check
+        except jax.errors.JaxRuntimeError as e:
+            message = _check_message(str(e))
+            if message is None:                       # not a failed check, or a format this does not know:
+                return generic(*args)                 # run it again through filter_jit, which raises it
+            raise eqx.EquinoxRuntimeError(message) from None
         finally:
             _CALLBACKS.removeFilter(_quiet_callback)
     return call
+
+def _check_message(error: str) -> str | None:
+    "The message of the failed `eqx.error_if` check inside `error`, the text of a `JaxRuntimeError`; else None."
+    head, marker, rest = error.partition("_EquinoxRuntimeError: ")
+    message = rest.split("\n\n", 1)[0].strip()
+    return message if marker and message else None
 
 _CALLBACKS = logging.getLogger("jax._src.callback")
 
@@ -596,7 +606,7 @@ def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, 
         xs_end = _raise_failures(xs_end, code, cause, causes, len(ham.neurons), solver, mesh)
     return xs_end, out, code, cause
 
-# %% ../nbs/03_ham.qmd 1084
+# %% ../nbs/03_ham.qmd 1094
 def _count(name: str, value) -> int:
     "`value` as a non-negative int: a Python or numpy int or a concrete integer JAX scalar."
     if isinstance(value, jax.core.Tracer):
@@ -651,7 +661,7 @@ def _euler(dt: float) -> Euler:
     "`Euler(dt)` for a Python number, built once per value (a solver is immutable, so calls can share it)."
     return Euler(dt)
 
-# %% ../nbs/03_ham.qmd 1141
+# %% ../nbs/03_ham.qmd 1151
 _SAVE_ENERGIES, _SAVE_NOTHING = Save(energies=True), Save(energies=False)   # built once: the two defaults
 
 def descend(
@@ -722,7 +732,7 @@ def _built(cls: type, *values):
         object.__setattr__(module, field.name, value)
     return module
 
-# %% ../nbs/03_ham.qmd 1216
+# %% ../nbs/03_ham.qmd 1226
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)
