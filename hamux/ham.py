@@ -453,7 +453,7 @@ def _about(ham) -> tuple:
     if known is not None and known[0]() is ham:            # the same (immutable) HAM: the same answer
         return known[1], known[2]
     leaves, treedef = jtu.tree_flatten(ham)
-    about = (_causes(ham, leaves, treedef), _mesh_of(None, leaves))
+    about = (_causes(ham, leaves, treedef), _mesh_of(leaves))
     if len(_ABOUT) >= 8:
         _ABOUT.pop(next(iter(_ABOUT)))
     try:
@@ -492,9 +492,9 @@ def _raise_failures(xs, code, cause, causes: tuple[str, ...], n_layers: int, sol
     index = jnp.where(j >= 0, len(RESULTS) + j, c)
     return _error_if(xs, jnp.any(failed), index, msgs, mesh)   # no gather of sharded states, no hung device
 
-def _mesh_of(tree, leaves: list | None = None):
-    "The mesh of the first concrete array of `tree` (or of `leaves`) laid out by a `NamedSharding` over devices, or None."
-    for a in jax.tree.leaves(tree) if leaves is None else leaves:
+def _mesh_of(tree):
+    "The mesh of the first concrete array of `tree` laid out by a `NamedSharding` over several devices, or None."
+    for a in jax.tree.leaves(tree):
         if (s := _placement(a)) is not None:
             return s.mesh
     return None
@@ -560,7 +560,7 @@ def _dispatch_jit(fn: Callable) -> Callable:
 
 def _check_message(error: str) -> str | None:
     "The message of the failed `eqx.error_if` check inside `error`, the text of a `JaxRuntimeError`; else None."
-    head, marker, rest = error.partition("_EquinoxRuntimeError: ")
+    _, marker, rest = error.partition("_EquinoxRuntimeError: ")
     message = rest.split("\n\n", 1)[0].strip()
     return message if marker and message else None
 
