@@ -26,7 +26,7 @@ from .solvers import (RESULTS, AbstractSolver, AdaptiveEuler, DescentProblem, De
                            _error_if, _message, _positive)
 from .synapses import LazySynapse
 
-# %% ../nbs/03_ham.qmd 118
+# %% ../nbs/03_ham.qmd 119
 Name = Hashable  # a layer's or a synapse's key: its name in a dict, its position in a list
 States = TypeAliasType("States", dict[Name, Float[Array, "..."]] | list[Float[Array, "..."]])  # one array per layer
 
@@ -58,7 +58,7 @@ def _as_connection(conn, layers: list, synapses: list) -> tuple[tuple[Name, ...]
                          f"known synapses: {synapses}.")
     return names, syn
 
-# %% ../nbs/03_ham.qmd 166
+# %% ../nbs/03_ham.qmd 167
 def _kind(synapse) -> str:
     "The synapse's class name, `lazy <Class>` for a lazy one."
     cls = getattr(synapse, "cls", None) if isinstance(synapse, LazySynapse) else None
@@ -94,7 +94,7 @@ def _build_lazy(synapses: Mapping | Sequence, connections: tuple, shapes: Mappin
                              f"of shapes {conn_shapes}: {e}") from e
     return built
 
-# %% ../nbs/03_ham.qmd 208
+# %% ../nbs/03_ham.qmd 209
 def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
     "Raise a `ValueError` naming `conn` unless `synapse` takes activations of `shapes` and returns a scalar."
     _check_arity(conn, synapse, shapes)
@@ -107,7 +107,7 @@ def _check_connection(conn: tuple, synapse: Callable, shapes: list[tuple]):
         got = f"shape {out.shape}" if hasattr(out, "shape") else repr(out)
         raise ValueError(f"{what} must return a scalar energy for activations of shapes {shapes}, got {got}.")
 
-# %% ../nbs/03_ham.qmd 230
+# %% ../nbs/03_ham.qmd 231
 def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | None:
     "None for single states, the batch size for states with one leading batch axis; a `ValueError` otherwise."
     names = _names(neurons)
@@ -130,7 +130,7 @@ def _batch_size(neurons: Mapping | Sequence, xs, what: str = "state") -> int | N
                          f"(None: single): {sizes}.")
     return next(iter(sizes.values()), None)
 
-# %% ../nbs/03_ham.qmd 263
+# %% ../nbs/03_ham.qmd 264
 def _clamp_masks(neurons: Mapping | Sequence, clamp, bs: int | None) -> dict:
     "`clamp` as a dict over all layers: None (free), True (held) or a boolean mask of the held units."
     names = _names(neurons)
@@ -179,7 +179,7 @@ def _step(ham, xs, dt, masks: dict, batched: bool):
         return problem.step(xs, problem.updates(xs), dt)
     return _per_sample(one, ham.neurons, masks, batched, xs)
 
-# %% ../nbs/03_ham.qmd 344
+# %% ../nbs/03_ham.qmd 345
 _V01_STEP = ("`step(xs, updates, dt, masks)` is hamux 0.1's signature; hamux 0.4 computes the updates itself: "
              "`ham.step(xs, dt, clamp=hamux.compat.clamp_from_masks(masks))`. Note that 0.1's masks are 0 on "
              "CLAMPED units, while `clamp` is True on HELD units (`hamux.compat.step_v01` runs the old call).")
@@ -191,7 +191,7 @@ def _refuse_v01_step(dt, args: tuple, kwargs: dict):
     if kwargs:
         raise TypeError(f"`step` got unexpected keyword arguments {sorted(kwargs)}; it takes `xs`, `dt` and `clamp`.")
 
-# %% ../nbs/03_ham.qmd 362
+# %% ../nbs/03_ham.qmd 363
 class HAM(eqx.Module):
     "A hypergraph of neuron layers joined by hypersynapses, with one energy that its dynamics descend."
     neurons: dict[Name, NeuronLayer] | list[NeuronLayer]  # the layers, by name (a dict) or by position (a list)
@@ -343,7 +343,7 @@ class HAM(eqx.Module):
     def _updates(self, xs):
         return jax.tree.map(jnp.negative, self._dEdact(self._activations(xs), xs))
 
-# %% ../nbs/03_ham.qmd 555
+# %% ../nbs/03_ham.qmd 556
 class VectorizedHAM(eqx.Module):
     "A `HAM` whose methods take states with a leading batch axis and map over it with `jax.vmap` (hamux 0.2's API)."
     _ham: HAM  # the plain HAM, which `unvectorize()` gives back
@@ -418,7 +418,7 @@ class VectorizedHAM(eqx.Module):
                              "with `x[None]`, or call `ham.unvectorize()` to work on single states.")
         return xs
 
-# %% ../nbs/03_ham.qmd 896
+# %% ../nbs/03_ham.qmd 899
 def _finite(tree, batched: bool):
     "Per sample (or overall, unbatched): True where every array of `tree` is finite."
     leaves = [a for a in jax.tree.leaves(tree) if eqx.is_inexact_array(a)]
@@ -504,7 +504,7 @@ def _placement(x):
     s = getattr(x, "sharding", None) if isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) else None
     return s if isinstance(s, jax.sharding.NamedSharding) and s.mesh.size > 1 else None
 
-# %% ../nbs/03_ham.qmd 987
+# %% ../nbs/03_ham.qmd 990
 def _dispatch_jit(fn: Callable) -> Callable:
     """`fn` compiled as `eqx.filter_jit(fn)` compiles it (arrays traced, every other leaf static), called faster.
 
@@ -512,7 +512,8 @@ def _dispatch_jit(fn: Callable) -> Callable:
     the benchmark's HAM, `filter_jit`'s generic dispatch cost 0.14-0.18 ms more, about a tenth of a 20-step
     descent. A concrete result is waited for, as `filter_jit` does, so that a failed run-time check raises here,
     as an `eqx.EquinoxRuntimeError` with the check's message (any other run-time error: the call is run again
-    through `filter_jit`, which reports it its own way)."""
+    through `filter_jit`, which reports it its own way). `call.bind(args, varying)` does the flattening once:
+    it returns `fn(*args)` as a function of the leaves of `args[varying]` alone (or None where it cannot)."""
     cache: dict = {}
     generic = eqx.filter_jit(fn)
 
@@ -534,28 +535,57 @@ def _dispatch_jit(fn: Callable) -> Callable:
             return _merge(*box[0], arrays)
         return call
 
-    @functools.wraps(fn)
-    def call(*args):
-        leaves, treedef = jtu.tree_flatten(args)
+    def entry_for(leaves: list, treedef) -> Callable | None:
+        "The compiled call for arguments of these leaves and structure; None if a static leaf cannot be hashed."
         static = tuple(_DYNAMIC if eqx.is_array(x) else x for x in leaves)
         try:
             entry = cache.get((treedef, static))
-        except TypeError:                             # a static leaf that cannot be hashed: the generic path
-            return generic(*args)
+        except TypeError:
+            return None
         if entry is None:
             if len(cache) >= 256:                     # forget the oldest
                 cache.pop(next(iter(cache)))
             entry = cache[(treedef, static)] = compiled(treedef, static)
+        return entry
+
+    def run(entry: Callable, dynamic: list, args: Callable[[], tuple]):
+        "`entry(dynamic)`, a failed run-time check raised with its own message; `args()`: the call, to run again."
         _CALLBACKS.addFilter(_quiet_callback)         # a failed check is reported once, below, not logged here
         try:
-            return entry([x for x in leaves if eqx.is_array(x)])
+            return entry(dynamic)
         except jax.errors.JaxRuntimeError as e:
             message = _check_message(str(e))
             if message is None:                       # not a failed check, or a format this does not know:
-                return generic(*args)                 # run it again through filter_jit, which raises it
+                return generic(*args())               # run it again through filter_jit, which raises it
             raise eqx.EquinoxRuntimeError(message) from None
         finally:
             _CALLBACKS.removeFilter(_quiet_callback)
+
+    @functools.wraps(fn)
+    def call(*args):
+        leaves, treedef = jtu.tree_flatten(args)
+        entry = entry_for(leaves, treedef)
+        if entry is None:                             # a static leaf that cannot be hashed: the generic path
+            return generic(*args)
+        return run(entry, [x for x in leaves if eqx.is_array(x)], lambda: args)
+
+    def bind(args: tuple, varying: int) -> Callable[[list], tuple] | None:
+        leaves, treedef = jtu.tree_flatten(args)
+        start = sum(len(jtu.tree_leaves(a)) for a in args[:varying])
+        inner = jtu.tree_structure(args[varying])
+        end = start + inner.num_leaves
+        fixed = [x for x in leaves[:start] + leaves[end:] if eqx.is_array(x)]
+        entry = entry_for(leaves, treedef)
+        if (entry is None or not all(eqx.is_array(x) for x in leaves[start:end])
+                or any(isinstance(x, jax.core.Tracer) for x in fixed)):   # nothing traced is kept past its trace
+            return None
+        before = [x for x in leaves[:start] if eqx.is_array(x)]
+        after = [x for x in leaves[end:] if eqx.is_array(x)]
+        head, tail = leaves[:start], leaves[end:]     # leaves, not `args`: a HAM in `args` is not kept alive
+        again = lambda varied: jtu.tree_unflatten(treedef, head + varied + tail)
+        return lambda varied: run(entry, before + varied + after, lambda: again(varied))
+
+    call.bind = bind
     return call
 
 def _check_message(error: str) -> str | None:
@@ -606,7 +636,7 @@ def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, 
         xs_end = _raise_failures(xs_end, code, cause, causes, len(ham.neurons), solver, mesh)
     return xs_end, out, code, cause
 
-# %% ../nbs/03_ham.qmd 1094
+# %% ../nbs/03_ham.qmd 1127
 def _count(name: str, value) -> int:
     "`value` as a non-negative int: a Python or numpy int or a concrete integer JAX scalar."
     if isinstance(value, jax.core.Tracer):
@@ -661,8 +691,9 @@ def _euler(dt: float) -> Euler:
     "`Euler(dt)` for a Python number, built once per value (a solver is immutable, so calls can share it)."
     return Euler(dt)
 
-# %% ../nbs/03_ham.qmd 1151
+# %% ../nbs/03_ham.qmd 1184
 _SAVE_ENERGIES, _SAVE_NOTHING = Save(energies=True), Save(energies=False)   # built once: the two defaults
+_PLANS: dict = {}   # `_call_key` -> (weak reference to the HAM, the checked call), for the last calls of `descend`
 
 def descend(
     ham: HAM | VectorizedHAM,  # the network whose energy is minimised
@@ -682,9 +713,16 @@ def descend(
     "Descend the energy from `xs` in one jitted loop, per sample; returns a `DescentResult` (`xs, energies = ...`)."
     if not isinstance(ham, (HAM, VectorizedHAM)):
         raise ValueError(f"`ham` must be a `HAM`, got {type(ham).__name__}.")
-    # the checks below stay cheap: an equinox method looked up on an instance costs ~0.1 ms, so they call
-    # functions and `Class.method(instance)`; at batch 1 this preamble is a visible part of a short descent
     ham = ham._ham if isinstance(ham, VectorizedHAM) else ham
+    # a call that repeats one of the last few (the same HAM object, states of the same shapes, dtypes and
+    # layout, the same options) skips the checks below, which it passed then; at batch 1 they cost as much as
+    # several steps of the descent
+    key, leaves = _call_key(ham, xs, (steps, dt, solver, max_steps, tol, clamp, save, adjoint, throw, return_trace))
+    known = _PLANS.get(key) if key is not None else None
+    if known is not None and known[0]() is ham:
+        return known[1](leaves)
+    # the checks stay cheap all the same: an equinox method looked up on an instance costs ~0.1 ms, so they
+    # call functions and `Class.method(instance)`
     solver = _solver_for(solver, dt)
     if steps is not None:
         steps = _count("steps", steps)
@@ -719,20 +757,61 @@ def descend(
         return _no_steps(ham, xs, bs, save, solver, tol, causes)
     placements = tuple(_placement(xs[k]) for k in names)   # concrete sharded states come back laid out alike
     mesh = next((s.mesh for s in placements if s is not None), None) or ham_mesh
-    xs_end, out, code, cause = _descend(ham, xs, masks, solver, max_steps, tol, save, adjoint, bs is not None,
-                                        bool(throw), causes, placements, mesh)
-    return _built(DescentResult, _like(ham.neurons, {k: xs_end[k] for k in names}), out.energies, out.trajectory,
-                  out.n_steps, out.n_grads, out.max_update, code, cause, causes, solver, tol)
+    args = (ham, xs, masks, solver, max_steps, tol, save, adjoint, bs is not None, bool(throw), causes, placements,
+            mesh)
+    finish = functools.partial(_result, _like(ham.neurons, dict.fromkeys(names)), causes, solver, tol)
+    converted = key is not None and not all(a is b for a, b in zip(jtu.tree_leaves(xs), leaves, strict=True))
+    run = _descend.bind(args, 1) if key is not None and not converted else None
+    if run is None:
+        return finish(*_descend(*args))
+    _remember(key, ham, lambda leaves: finish(*run(leaves)))
+    return finish(*run(leaves))
+
+def _call_key(ham, xs, options: tuple) -> tuple:
+    """`(key, leaves)`: what identifies a call of `descend` with these states and options, and the states' arrays;
+    `(None, None)` for a call that must be checked every time (states that are not concrete arrays, or options
+    given as arrays, such as clamp masks or a traced `dt`)."""
+    if type(xs) not in (dict, list):
+        return None, None
+    leaves, treedef = jtu.tree_flatten(xs)
+    if len(leaves) != len(xs) or not all(isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer)
+                                         for x in leaves):
+        return None, None
+    key = (id(ham), treedef, tuple((x.shape, x.dtype, x.sharding) for x in leaves),
+           tuple((type(v), v) for v in options))   # by type too: `steps=True` is refused, though `True == 1`
+    try:
+        hash(key)
+    except TypeError:
+        return None, None
+    return key, leaves
+
+def _remember(key, ham, plan: Callable):
+    "Keep `plan` for calls of `key` while `ham` lives (a weak reference: a plan never keeps a HAM's arrays alive)."
+    if len(_PLANS) >= 16:
+        _PLANS.pop(next(iter(_PLANS)), None)
+    try:
+        _PLANS[key] = (weakref.ref(ham, lambda _, plans=_PLANS: plans.pop(key, None)), plan)
+    except TypeError:                                      # a HAM that cannot be weakly referenced: not kept
+        pass
+
+def _result(layers, causes, solver, tol, xs_end, out, code, cause) -> DescentResult:
+    "The `DescentResult` of the compiled descent's outputs; `layers`: the HAM's layers (their names)."
+    return _built(DescentResult, _like(layers, xs_end), out.energies, out.trajectory, out.n_steps, out.n_grads,
+                  out.max_update, code, cause, causes, solver, tol)
 
 def _built(cls: type, *values):
     """`cls(*values)` for a module whose fields take their values as they are (no converters, no checks), without
     equinox's `__init__`, which costs about 0.09 ms per call: the price of a short descent at batch 1."""
     module = object.__new__(cls)
-    for field, value in zip(dataclasses.fields(cls), values, strict=True):
-        object.__setattr__(module, field.name, value)
+    for name, value in zip(_field_names(cls), values, strict=True):
+        object.__setattr__(module, name, value)
     return module
 
-# %% ../nbs/03_ham.qmd 1226
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+# %% ../nbs/03_ham.qmd 1308
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)

@@ -30,6 +30,7 @@ import argparse
 import functools
 import json
 import platform
+import random
 import statistics
 import time
 from pathlib import Path
@@ -111,14 +112,17 @@ def median_seconds(runs: dict, repeats: int) -> dict:
     """Median wall time of each `runs[name]()` over `repeats` rounds, after one run each to compile, and the
     median over rounds of each one's time divided by the floor's in the same round (as `name/floor`).
 
-    The methods take turns within each round (in a rotating order), so a change in the machine's load
-    during the benchmark slows all of them alike; the per-round ratio is the figure least moved by it."""
+    The methods take turns within each round, so a change in the machine's load during the benchmark slows
+    all of them alike; the per-round ratio is the figure least moved by it. The order of each round is drawn
+    at random (seeded), because a method's time depends on the one run just before it. In a fixed rotation
+    `descend` came right after the Python loop (c) in four rounds of five and the floor after `jit(descend)`;
+    at batch 1, three runs in that order gave a/b of 1.04, 1.15 and 1.10, and three in random order 0.97 each."""
     for fn in runs.values():
         jax.block_until_ready(fn())
     times = {name: [] for name in runs}
-    names = list(runs)
-    for r in range(repeats):
-        for name in names[r % len(names):] + names[:r % len(names)]:
+    names, order = list(runs), random.Random(0)
+    for _ in range(repeats):
+        for name in order.sample(names, len(names)):
             t0 = time.perf_counter()
             jax.block_until_ready(runs[name]())
             times[name].append(time.perf_counter() - t0)
