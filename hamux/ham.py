@@ -767,6 +767,7 @@ def descend(
     _remember(key, ham, lambda leaves: finish(*run(leaves)))
     return finish(*run(leaves))
 
+# %% ../nbs/03_ham.qmd 1266
 def _call_key(ham, xs, options: tuple) -> tuple:
     """`(key, leaves)`: what identifies a call of `descend` with these states and options, and the states' arrays;
     `(None, None)` for a call that must be checked every time (states that are not concrete arrays, or options
@@ -809,9 +810,10 @@ def _built(cls: type, *values):
 
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
+    "The names of a dataclass's fields, in order (looked up once per class)."
     return tuple(f.name for f in dataclasses.fields(cls))
 
-# %% ../nbs/03_ham.qmd 1308
+# %% ../nbs/03_ham.qmd 1316
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)
