@@ -787,9 +787,13 @@ def _call_key(ham, xs, options: tuple) -> tuple:
     return key, leaves
 
 def _remember(key, ham, plan: Callable):
-    "Keep `plan` for calls of `key` while `ham` lives (a weak reference: a plan never keeps a HAM's arrays alive)."
-    if len(_PLANS) >= 16:
-        _PLANS.pop(next(iter(_PLANS)), None)
+    """Keep `plan` for calls of `key` while `ham` lives. The plan holds the HAM's arrays but not the HAM, which it
+    refers to weakly: once the HAM is dropped, the plan (and its hold on those arrays) goes with it."""
+    while len(_PLANS) >= 16:                               # forget the oldest
+        try:
+            _PLANS.pop(next(iter(_PLANS)), None)
+        except (RuntimeError, StopIteration):              # a dropped HAM's plan went meanwhile
+            break
     try:
         _PLANS[key] = (weakref.ref(ham, lambda _, plans=_PLANS: plans.pop(key, None)), plan)
     except TypeError:                                      # a HAM that cannot be weakly referenced: not kept
@@ -813,7 +817,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
     "The names of a dataclass's fields, in order (looked up once per class)."
     return tuple(f.name for f in dataclasses.fields(cls))
 
-# %% ../nbs/03_ham.qmd 1316
+# %% ../nbs/03_ham.qmd 1320
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)
