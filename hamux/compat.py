@@ -235,7 +235,7 @@ def init_states_and_params(
              for k, n in zip(keys, names)]
     return (draws if isinstance(ham.neurons, list) else dict(zip(names, draws))), ham
 
-# %% ../nbs/10_migration.qmd 1115
+# %% ../nbs/10_migration.qmd 1119
 HAM_PYTORCH_LAGRANGIANS: dict[str, Callable[..., AbstractLagrangian]] = {
     "QUADRATIC": LagrIdentity,  # L = ½‖x‖²
     "LSE": LagrSoftmax,         # L = (1/β) log Σ exp(β x)
@@ -283,6 +283,9 @@ def ham_from_ham_pytorch(
 ) -> HAM:
     "A hamux HAM from a HAM-PyTorch network config (`QUADRATIC`, `LSE`, `LOG_COSH` layers; `DENSE_2` synapses)."
     layer_cfgs, syn_cfgs = list(_get(config, "layers", "config")), list(_get(config, "synapses", "config"))
+    if unknown := sorted(set(_fields(config)) - {"layers", "synapses"}):
+        raise ValueError(f"config has unknown field(s) {unknown}; it takes layers and synapses (each synapse names "
+                         "its layers).")
     layers = []
     for i, lc in enumerate(layer_cfgs):
         where = f"layers[{i}]"
