@@ -308,7 +308,68 @@ def _linear(layer: eqx.nn.Linear, x: Array) -> Array:
     y = x @ layer.weight.T
     return y if layer.bias is None else y + layer.bias
 
-# %% ../nbs/11_models.qmd 692
+# %% ../nbs/11_models.qmd 696
+def _to_patches(images: Array, image_shape: tuple[int, ...], patch_size: tuple[int, int]) -> Array:
+    "`images` (..., *image_shape) as (..., N, P): their patches, row by row, each flattened."
+    k, (ph, pw) = len(image_shape), patch_size
+    gh, gw = image_shape[0] // ph, image_shape[1] // pw
+    lead = jnp.shape(images)[:-k]
+    if tuple(jnp.shape(images)[len(lead):]) != image_shape:
+        raise ValueError(f"`images` must end in the image shape {image_shape}, got shape {jnp.shape(images)}.")
+    x = jnp.reshape(images, (*lead, gh, ph, gw, pw, -1))
+    x = jnp.moveaxis(x, len(lead) + 2, len(lead) + 1)             # (..., gh, gw, ph, pw, C)
+    return x.reshape(*lead, gh * gw, -1)
+
+def _from_patches(patches: Array, image_shape: tuple[int, ...], patch_size: tuple[int, int]) -> Array:
+    "The images (..., *image_shape) whose `_to_patches` is `patches` (..., N, P)."
+    (ph, pw), channels = patch_size, (image_shape[2] if len(image_shape) == 3 else 1)
+    gh, gw = image_shape[0] // ph, image_shape[1] // pw
+    if tuple(jnp.shape(patches)[-2:]) != (gh * gw, ph * pw * channels):
+        raise ValueError(f"`patches` must end in ({gh * gw}, {ph * pw * channels}) (N patches of P pixels), got "
+                         f"shape {jnp.shape(patches)}.")
+    lead = jnp.shape(patches)[:-2]
+    x = jnp.reshape(patches, (*lead, gh, gw, ph, pw, -1))
+    x = jnp.moveaxis(x, len(lead) + 2, len(lead) + 1)             # (..., gh, ph, gw, pw, C)
+    return x.reshape(*lead, *image_shape)
+
+# %% ../nbs/11_models.qmd 725
+def _check_parts(model) -> None:
+    "Raise unless `model`'s block, position, mask token, embedding and decoder fit its image and patch shapes."
+    (H, W, *_), (ph, pw) = model.image_shape, model.patch_size
+    if H % ph or W % pw:
+        raise ValueError(f"`image_shape` (={model.image_shape}) is not divisible by `patch_size` (={model.patch_size}):"
+                         f" pad or crop the images to a multiple of the patch, e.g. {(-(-H // ph) * ph, -(-W // pw) * pw)}.")
+    if not (isinstance(model.block, Model) and isinstance(model.block.ham.neurons, Mapping)
+            and "tokens" in model.block.ham.neurons):
+        raise TypeError("`block` must be a Model with a \"tokens\" layer, as `energy_transformer` builds.")
+    N, D, P = model.n_tokens, model.dim, model.patch_dim
+    parts = {"the block's tokens layer": (model.block.ham.neurons["tokens"].shape, (N, D)),
+             "`position`": (jnp.shape(model.position), (N, D)), "`mask_token`": (jnp.shape(model.mask_token), (D,)),
+             "`embed.weight`": (jnp.shape(model.embed.weight), (D, P)),
+             "`decoder.weight`": (jnp.shape(model.decoder.weight), (P, D))}
+    for what, (got, shape) in parts.items():
+        if tuple(got) != shape:
+            raise ValueError(f"{what} has shape {tuple(got)}, but {model.image_shape} images in patches of "
+                             f"{model.patch_size} need {shape} (N = {N} tokens of D = {D}, P = {P} pixels a patch); "
+                             "build it with `masked_energy_transformer`.")
+
+def _check_inputs(model, images, masks) -> tuple[Array, Bool[Array, "*batch N"]]:
+    "`images` and `masks` as arrays, checked against `model`'s image shape, its number of patches and each other."
+    images, masks = jnp.asarray(images), jnp.asarray(masks)
+    shape, k = images.shape, len(model.image_shape)
+    if tuple(shape[-k:]) != model.image_shape or len(shape) not in (k, k + 1):
+        raise ValueError(f"`images` must be one image of shape {model.image_shape} or a batch (B, *{model.image_shape})"
+                         f", got shape {tuple(shape)}; this model was built for `image_shape={model.image_shape}`.")
+    want = (model.n_tokens,) if len(shape) == k else (shape[0], model.n_tokens)
+    if masks.shape != want:
+        raise ValueError(f"`masks` must have shape {want} (True where one of the N = {model.n_tokens} patches "
+                         f"is hidden) for `images` of shape {tuple(shape)}, got shape {masks.shape}.")
+    if masks.dtype != jnp.bool_:
+        raise ValueError(f"`masks` must be booleans (True where a patch is hidden), got dtype {masks.dtype}; "
+                         "pass `masks.astype(bool)`.")
+    return images, masks
+
+# %% ../nbs/11_models.qmd 764
 class EnergyTransformer(eqx.Module):
     "Masked-patch reconstruction: embed the patches, clamp the visible tokens, descend the ET block, decode."
     block: Model                        # the ET block: a "tokens" layer of (N, D), attention, a token memory; its descent
@@ -322,24 +383,7 @@ class EnergyTransformer(eqx.Module):
     options: str | None = eqx.field(default=None, static=True, kw_only=True)  # the builder's options, as spec JSON
 
     def __check_init__(self):
-        (H, W, *_), (ph, pw) = self.image_shape, self.patch_size
-        if H % ph or W % pw:
-            raise ValueError(f"`image_shape` (={self.image_shape}) is not divisible by `patch_size` (={self.patch_size}):"
-                             f" pad or crop the images to a multiple of the patch, e.g. {(-(-H // ph) * ph, -(-W // pw) * pw)}.")
-        if not (isinstance(self.block, Model) and isinstance(self.block.ham.neurons, Mapping)
-                and "tokens" in self.block.ham.neurons):
-            raise TypeError("`block` must be a Model with a \"tokens\" layer, as `energy_transformer` builds.")
-        want = {"the block's tokens layer": (self.n_tokens, self.dim), "`position`": (self.n_tokens, self.dim),
-                "`mask_token`": (self.dim,), "`embed.weight`": (self.dim, self.patch_dim),
-                "`decoder.weight`": (self.patch_dim, self.dim)}
-        got = {"the block's tokens layer": self.block.ham.neurons["tokens"].shape, "`position`": jnp.shape(self.position),
-               "`mask_token`": jnp.shape(self.mask_token), "`embed.weight`": jnp.shape(self.embed.weight),
-               "`decoder.weight`": jnp.shape(self.decoder.weight)}
-        for what, shape in want.items():
-            if tuple(got[what]) != shape:
-                raise ValueError(f"{what} has shape {tuple(got[what])}, but {self.image_shape} images in patches of "
-                                 f"{self.patch_size} need {shape} (N = {self.n_tokens} tokens of D = {self.dim}, "
-                                 f"P = {self.patch_dim} pixels a patch); build it with `masked_energy_transformer`.")
+        _check_parts(self)
 
     @property
     def grid(self) -> tuple[int, int]:
@@ -362,41 +406,15 @@ class EnergyTransformer(eqx.Module):
         return math.prod(self.patch_size) * (self.image_shape[2] if len(self.image_shape) == 3 else 1)
 
     def _checked(self, images, masks) -> tuple[Array, Bool[Array, "*batch N"]]:
-        "`images` and `masks` as arrays, checked against the image shape, the number of patches and each other."
-        images, masks = jnp.asarray(images), jnp.asarray(masks)
-        shape, k = images.shape, len(self.image_shape)
-        if tuple(shape[-k:]) != self.image_shape or len(shape) not in (k, k + 1):
-            raise ValueError(f"`images` must be one image of shape {self.image_shape} or a batch (B, *{self.image_shape})"
-                             f", got shape {tuple(shape)}; this model was built for `image_shape={self.image_shape}`.")
-        want = (self.n_tokens,) if len(shape) == k else (shape[0], self.n_tokens)
-        if masks.shape != want:
-            raise ValueError(f"`masks` must have shape {want} (True where one of the N = {self.n_tokens} patches "
-                             f"is hidden) for `images` of shape {tuple(shape)}, got shape {masks.shape}.")
-        if masks.dtype != jnp.bool_:
-            raise ValueError(f"`masks` must be booleans (True where a patch is hidden), got dtype {masks.dtype}; "
-                             "pass `masks.astype(bool)`.")
-        return images, masks
+        return _check_inputs(self, images, masks)
 
     def patchify(self, images: Float[Array, "..."]) -> Float[Array, "... N P"]:
         "The patches of `images`, row by row, each flattened (its rows of pixels, channels last); `unpatchify` inverts it."
-        k, (gh, gw), (ph, pw) = len(self.image_shape), self.grid, self.patch_size
-        lead = jnp.shape(images)[:-k]
-        if tuple(jnp.shape(images)[len(lead):]) != self.image_shape:
-            raise ValueError(f"`images` must end in the image shape {self.image_shape}, got shape {jnp.shape(images)}.")
-        x = jnp.reshape(images, (*lead, gh, ph, gw, pw, -1))
-        x = jnp.moveaxis(x, len(lead) + 2, len(lead) + 1)             # (..., gh, gw, ph, pw, C)
-        return x.reshape(*lead, self.n_tokens, self.patch_dim)
+        return _to_patches(images, self.image_shape, self.patch_size)
 
     def unpatchify(self, patches: Float[Array, "... N P"]) -> Float[Array, "..."]:
         "The images whose `patchify` is `patches`."
-        (gh, gw), (ph, pw) = self.grid, self.patch_size
-        if tuple(jnp.shape(patches)[-2:]) != (self.n_tokens, self.patch_dim):
-            raise ValueError(f"`patches` must end in ({self.n_tokens}, {self.patch_dim}) (N patches of P pixels), got "
-                             f"shape {jnp.shape(patches)}.")
-        lead = jnp.shape(patches)[:-2]
-        x = jnp.reshape(patches, (*lead, gh, gw, ph, pw, -1))
-        x = jnp.moveaxis(x, len(lead) + 2, len(lead) + 1)             # (..., gh, ph, gw, pw, C)
-        return x.reshape(*lead, *self.image_shape)
+        return _from_patches(patches, self.image_shape, self.patch_size)
 
     def init_tokens(self, images: Array, masks: Bool[Array, "*batch N"]) -> Float[Array, "*batch N D"]:
         "The tokens the descent starts from: embedded patches, the mask token where hidden, plus the positions."
@@ -436,7 +454,7 @@ class EnergyTransformer(eqx.Module):
         one = lambda k: jnp.zeros(self.n_tokens, bool).at[jr.permutation(k, self.n_tokens)[:n_hidden]].set(True)
         return one(key) if batch is None else jax.vmap(one)(jr.split(key, batch))
 
-# %% ../nbs/11_models.qmd 825
+# %% ../nbs/11_models.qmd 854
 def masked_mse(
     pred: Float[Array, "*batch N P"],      # predicted patches
     patches: Float[Array, "*batch N P"],   # the true patches
@@ -451,7 +469,7 @@ def masked_mse(
     n = eqx.error_if(n, n == 0, "`masks` hides no patch, so the masked MSE is undefined; hide at least one.")
     return jnp.sum(jnp.where(masks, per_patch, 0.0)) / n
 
-# %% ../nbs/11_models.qmd 846
+# %% ../nbs/11_models.qmd 875
 @_recorded
 def masked_energy_transformer(
     image_shape: tuple[int, ...] = (8, 8),          # (H, W) or (H, W, C) of the images
@@ -479,7 +497,7 @@ def masked_energy_transformer(
                              0.1 * jr.normal(k_mask, (dim,)), eqx.nn.Linear(dim, n_pixels, key=k_decode),
                              image_shape=shape, patch_size=(ph, pw))
 
-# %% ../nbs/11_models.qmd 1012
+# %% ../nbs/11_models.qmd 1041
 _MODELS: dict[str, Callable[..., Model]] = {}
 MODELS: Mapping[str, Callable[..., Model]] = types.MappingProxyType(_MODELS)  # name -> builder, read-only
 
@@ -538,7 +556,7 @@ for _data, _shape, _shapes in (("mnist", (28, 28, 1), (64, 128)), ("cifar", (32,
                        image=LagrTanh(beta=1.0), label=LagrSoftmax(beta=1.0), n_hidden=None, n_memories=1000,
                        lagrangian=LagrRepu(n=2))
 
-# %% ../nbs/11_models.qmd 1125
+# %% ../nbs/11_models.qmd 1154
 _META_KEY = "hamux.models"
 
 def _ham_of(model) -> HAM:
