@@ -356,8 +356,16 @@ class DescentResult(eqx.Module):
     def __getitem__(self, i):  # `descend(...)[0]` is the final states, `[1]` the energies
         return (self.xs, self.energies)[i]
 
-# %% ../nbs/03a_solvers.qmd 564
+# %% ../nbs/03a_solvers.qmd 565
 _EPS32 = float(np.finfo(np.float32).eps)
+
+def _rounding_scale(dE, dE_old, xhats, xhats_old, masks, layers) -> Float[Array, ""]:
+    """Σ |∂E/∂x̂| (|x̂| + |x̂'|) over the free units: the size of the rounding error in the step's inner products
+    ⟨∂E/∂x̂, x̂' - x̂⟩ (in units of float32's eps), which activations computed to float32 precision put there."""
+    def one(k):
+        size = 0.5 * (jnp.abs(dE[k]) + jnp.abs(dE_old[k])) * (jnp.abs(xhats[k]) + jnp.abs(xhats_old[k]))
+        return jnp.sum(_masked(size, masks[k]))
+    return sum((one(k) for k in layers), jnp.zeros(()))
 
 class AdaptiveEuler(AbstractSolver):
     "Euler steps sized by an energy test. Energy never increases: guaranteed (up to its float32 rounding)."
@@ -404,7 +412,12 @@ class AdaptiveEuler(AbstractSolver):
             inner = lambda dE: sum((jnp.vdot(dE[k], xhats[k] - c["xhats"][k]) for k in free), jnp.zeros(()))
             slope, slope_new = inner(c["dE"]), inner(dE)
             change, noise = E - c["E"], self.rounding * _EPS32 * jnp.maximum(S, c["S"])
-            change = jnp.where(jnp.abs(change) <= noise, 0.5 * (slope + slope_new), change)  # the rounding regime
+            flat = jnp.abs(change) <= noise                                              # the rounding regime
+            # there, an inner product no larger than its own rounding error (saturated activations) counts as 0
+            tiny = self.rounding * _EPS32 * _rounding_scale(dE, c["dE"], xhats, c["xhats"], problem.masks, free)
+            noisy = flat & (jnp.abs(slope) <= tiny) & (jnp.abs(slope_new) <= tiny)
+            slope, slope_new = jnp.where(noisy, 0.0, slope), jnp.where(noisy, 0.0, slope_new)
+            change = jnp.where(flat, 0.5 * (slope + slope_new), change)
             accept = jnp.isfinite(E) & (change <= self.c * jnp.minimum(slope, 0.0))
             keep = lambda a, b: jax.tree.map(lambda a, b: jnp.where(accept, a, b), a, b)
             h = jnp.where(accept, jnp.minimum(c["h"] * self.grow, max_dt), c["h"] * self.shrink)
@@ -427,7 +440,7 @@ class AdaptiveEuler(AbstractSolver):
         energies, trajectory = save.finish(c["buffers"], c["i"], c["E"], c["xs"])
         return SolverOutput(c["xs"], c["i"], c["i"] + 1, umax, code, energies, trajectory)
 
-# %% ../nbs/03a_solvers.qmd 646
+# %% ../nbs/03a_solvers.qmd 660
 def _colour_layers(problem: DescentProblem) -> tuple[tuple[Name, ...], ...]:
     "Groups of layers, no two of which share a synapse: a greedy colouring of the layer graph, in layer order."
     names = problem.names
