@@ -445,21 +445,34 @@ def _causes(ham, leaves: list, treedef) -> tuple[str, ...]:
     except TypeError:                                      # a static field that cannot be hashed
         return layers + tuple(f"`{path}`" for path, _ in _param_paths(ham))
 
-_ABOUT: dict = {}   # id(ham) -> (weak reference, causes, mesh), for the HAMs `descend` saw last
+def _recall(cache: dict, key, ham):
+    "What `_keep` kept in `cache` under `key` for this very HAM object, or None."
+    known = cache.get(key)
+    return known[1] if known is not None and known[0]() is ham else None
+
+def _keep(cache: dict, key, ham, value, limit: int) -> None:
+    """Keep `value` in `cache` under `key` while `ham` lives, forgetting the oldest beyond `limit` entries. The HAM
+    is referred to weakly: once it is dropped, its entry (and the entry's hold on any of its arrays) goes too."""
+    while len(cache) >= limit:                             # forget the oldest
+        try:
+            cache.pop(next(iter(cache)), None)
+        except (RuntimeError, StopIteration):              # a dropped HAM's entry went meanwhile
+            break
+    try:
+        cache[key] = (weakref.ref(ham, lambda _, cache=cache: cache.pop(key, None)), value)
+    except TypeError:                                      # a HAM that cannot be weakly referenced: not kept
+        pass
+
+_ABOUT: dict = {}   # id(ham) -> (weak reference, (causes, mesh)), for the HAMs `descend` saw last
 
 def _about(ham) -> tuple:
     "`descend`'s causes for `ham` and the mesh its arrays lie on (or None); remembered for the last few HAMs."
-    known = _ABOUT.get(id(ham))
-    if known is not None and known[0]() is ham:            # the same (immutable) HAM: the same answer
-        return known[1], known[2]
+    known = _recall(_ABOUT, id(ham), ham)                  # the same (immutable) HAM: the same answer
+    if known is not None:
+        return known
     leaves, treedef = jtu.tree_flatten(ham)
     about = (_causes(ham, leaves, treedef), _mesh_of(leaves))
-    if len(_ABOUT) >= 8:
-        _ABOUT.pop(next(iter(_ABOUT)))
-    try:
-        _ABOUT[id(ham)] = (weakref.ref(ham), *about)
-    except TypeError:                                      # a HAM that cannot be weakly referenced: not kept
-        pass
+    _keep(_ABOUT, id(ham), ham, about, 8)
     return about
 
 def _diagnose(ham, xs0, xs, out, batched: bool):
@@ -504,7 +517,7 @@ def _placement(x):
     s = getattr(x, "sharding", None) if isinstance(x, jax.Array) and not isinstance(x, jax.core.Tracer) else None
     return s if isinstance(s, jax.sharding.NamedSharding) and s.mesh.size > 1 else None
 
-# %% ../nbs/03_ham.qmd 990
+# %% ../nbs/03_ham.qmd 1003
 def _dispatch_jit(fn: Callable) -> Callable:
     """`fn` compiled as `eqx.filter_jit(fn)` compiles it (arrays traced, every other leaf static), called faster.
 
@@ -574,13 +587,12 @@ def _dispatch_jit(fn: Callable) -> Callable:
         start = sum(len(jtu.tree_leaves(a)) for a in args[:varying])
         inner = jtu.tree_structure(args[varying])
         end = start + inner.num_leaves
-        fixed = [x for x in leaves[:start] + leaves[end:] if eqx.is_array(x)]
-        entry = entry_for(leaves, treedef)
-        if (entry is None or not all(eqx.is_array(x) for x in leaves[start:end])
-                or any(isinstance(x, jax.core.Tracer) for x in fixed)):   # nothing traced is kept past its trace
-            return None
         before = [x for x in leaves[:start] if eqx.is_array(x)]
         after = [x for x in leaves[end:] if eqx.is_array(x)]
+        entry = entry_for(leaves, treedef)
+        if (entry is None or not all(eqx.is_array(x) for x in leaves[start:end])
+                or any(isinstance(x, jax.core.Tracer) for x in before + after)):   # nothing traced outlives its trace
+            return None
         head, tail = leaves[:start], leaves[end:]     # leaves, not `args`: a HAM in `args` is not kept alive
         again = lambda varied: jtu.tree_unflatten(treedef, head + varied + tail)
         return lambda varied: run(entry, before + varied + after, lambda: again(varied))
@@ -636,7 +648,7 @@ def _descend(ham: HAM, xs, masks: dict, solver: AbstractSolver, max_steps: int, 
         xs_end = _raise_failures(xs_end, code, cause, causes, len(ham.neurons), solver, mesh)
     return xs_end, out, code, cause
 
-# %% ../nbs/03_ham.qmd 1127
+# %% ../nbs/03_ham.qmd 1139
 def _count(name: str, value) -> int:
     "`value` as a non-negative int: a Python or numpy int or a concrete integer JAX scalar."
     if isinstance(value, jax.core.Tracer):
@@ -691,7 +703,7 @@ def _euler(dt: float) -> Euler:
     "`Euler(dt)` for a Python number, built once per value (a solver is immutable, so calls can share it)."
     return Euler(dt)
 
-# %% ../nbs/03_ham.qmd 1184
+# %% ../nbs/03_ham.qmd 1196
 _SAVE_ENERGIES, _SAVE_NOTHING = Save(energies=True), Save(energies=False)   # built once: the two defaults
 _PLANS: dict = {}   # `_call_key` -> (weak reference to the HAM, the checked call), for the last calls of `descend`
 
@@ -718,9 +730,9 @@ def descend(
     # layout, the same options) skips the checks below, which it passed then; at batch 1 they cost as much as
     # several steps of the descent
     key, leaves = _call_key(ham, xs, (steps, dt, solver, max_steps, tol, clamp, save, adjoint, throw, return_trace))
-    known = _PLANS.get(key) if key is not None else None
-    if known is not None and known[0]() is ham:
-        return known[1](leaves)
+    plan = _recall(_PLANS, key, ham) if key is not None else None
+    if plan is not None:
+        return plan(leaves)
     # the checks stay cheap all the same: an equinox method looked up on an instance costs ~0.1 ms, so they
     # call functions and `Class.method(instance)`
     solver = _solver_for(solver, dt)
@@ -764,10 +776,10 @@ def descend(
     run = _descend.bind(args, 1) if key is not None and not converted else None
     if run is None:
         return finish(*_descend(*args))
-    _remember(key, ham, lambda leaves: finish(*run(leaves)))
+    _keep(_PLANS, key, ham, lambda leaves: finish(*run(leaves)), 16)
     return finish(*run(leaves))
 
-# %% ../nbs/03_ham.qmd 1266
+# %% ../nbs/03_ham.qmd 1278
 def _call_key(ham, xs, options: tuple) -> tuple:
     """`(key, leaves)`: what identifies a call of `descend` with these states and options, and the states' arrays;
     `(None, None)` for a call that must be checked every time (states that are not concrete arrays, or options
@@ -785,19 +797,6 @@ def _call_key(ham, xs, options: tuple) -> tuple:
     except TypeError:
         return None, None
     return key, leaves
-
-def _remember(key, ham, plan: Callable):
-    """Keep `plan` for calls of `key` while `ham` lives. The plan holds the HAM's arrays but not the HAM, which it
-    refers to weakly: once the HAM is dropped, the plan (and its hold on those arrays) goes with it."""
-    while len(_PLANS) >= 16:                               # forget the oldest
-        try:
-            _PLANS.pop(next(iter(_PLANS)), None)
-        except (RuntimeError, StopIteration):              # a dropped HAM's plan went meanwhile
-            break
-    try:
-        _PLANS[key] = (weakref.ref(ham, lambda _, plans=_PLANS: plans.pop(key, None)), plan)
-    except TypeError:                                      # a HAM that cannot be weakly referenced: not kept
-        pass
 
 def _result(layers, causes, solver, tol, xs_end, out, code, cause) -> DescentResult:
     "The `DescentResult` of the compiled descent's outputs; `layers`: the HAM's layers (their names)."
@@ -817,7 +816,7 @@ def _field_names(cls: type) -> tuple[str, ...]:
     "The names of a dataclass's fields, in order (looked up once per class)."
     return tuple(f.name for f in dataclasses.fields(cls))
 
-# %% ../nbs/03_ham.qmd 1320
+# %% ../nbs/03_ham.qmd 1319
 def _no_steps(ham, xs, bs, save, solver, tol, causes) -> DescentResult:
     "The result of a descent of zero steps."
     batch = () if bs is None else (bs,)
